@@ -1,0 +1,1 @@
+"""propdesk: the customer-service centre of a property-management company."""

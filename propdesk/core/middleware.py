@@ -1,0 +1,78 @@
+"""Request-wide context: the current project for pages, and the API error shape
+for answers Django itself produces (405, 404, 413, 500) under /api/."""
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+from propdesk.core.permissions import visible_projects
+
+log = logging.getLogger(__name__)
+
+SESSION_PROJECT_KEY = "project_code"
+
+
+class CurrentProjectMiddleware:
+    """Sets request.project to the project chosen in the switcher (or the
+    first one the user may see)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.project = None
+        if not request.path.startswith("/api/") and request.user.is_authenticated:
+            projects = visible_projects(request.user)
+            code = request.session.get(SESSION_PROJECT_KEY)
+            project = projects.filter(code=code).first() if code else None
+            request.project = project or projects.order_by("code").first()
+        return self.get_response(request)
+
+
+_API_STATUS_TEXT = {
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+    500: "Internal error.",
+}
+
+
+class ApiErrorShapeMiddleware:
+    """Keeps every /api/ answer in the {"detail", "errors"} shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        length = request.META.get("CONTENT_LENGTH")
+        from django.conf import settings
+
+        try:
+            if length and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                return JsonResponse({"detail": _("The request body is too large."), "errors": {}}, status=413)
+        except ValueError:
+            return JsonResponse({"detail": _("Content-Length is not a number."), "errors": {}}, status=400)
+        response = self.get_response(request)
+        if response.status_code in _API_STATUS_TEXT and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            body = {"detail": _(_API_STATUS_TEXT[response.status_code]), "errors": {}}
+            new = JsonResponse(body, status=response.status_code)
+            if response.has_header("Allow"):
+                new["Allow"] = response["Allow"]
+            return new
+        return response
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse({"detail": _("The request body is too large."), "errors": {}}, status=413)
+        log.exception("API error on %s", request.path)
+        return JsonResponse({"detail": _("Internal error."), "errors": {}}, status=500)
+
+

@@ -1,0 +1,131 @@
+"""Who may see and do what in core: the one place these rules live.
+
+Other apps ask here for the project-level facts (which projects a user
+serves, what rank, whether personal data may be shown in full) and keep their
+own action rules in their own permissions module."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from propdesk.core.models import Department, Project, Rank, ResidentAccount, Staff
+
+
+def staff_of(user) -> Staff | None:
+    if not user or not user.is_authenticated:
+        return None
+    try:
+        return user.staff
+    except Staff.DoesNotExist:
+        return None
+
+
+def resident_of(user) -> ResidentAccount | None:
+    if not user or not user.is_authenticated:
+        return None
+    try:
+        return user.resident
+    except ResidentAccount.DoesNotExist:
+        return None
+
+
+def visible_projects(user):
+    """Projects a user may open. Staff: the projects they serve. Residents: the
+    project of their own person record. Superusers: all."""
+    if not user or not user.is_authenticated:
+        return Project.objects.none()
+    if user.is_superuser:
+        return Project.objects.filter(is_active=True)
+    staff = staff_of(user)
+    if staff is not None:
+        return staff.projects.filter(is_active=True)
+    resident = resident_of(user)
+    if resident is not None:
+        return Project.objects.filter(pk=resident.person.project_id)
+    return Project.objects.none()
+
+
+def project_for(user, code: str | None) -> Project:
+    """The project with this code if the user may see it, else 404 (a project
+    the user cannot see does not exist for them)."""
+    if not code:
+        raise Http404
+    project = visible_projects(user).filter(code=code).first()
+    if project is None:
+        raise Http404
+    return project
+
+
+def is_staff_in(user, project: Project) -> bool:
+    if user.is_superuser:
+        return True
+    staff = staff_of(user)
+    return staff is not None and staff.projects.filter(pk=project.pk).exists()
+
+
+def rank_of(user) -> int:
+    if user.is_superuser:
+        return Rank.GM
+    staff = staff_of(user)
+    return staff.rank if staff else 0
+
+
+def is_manager(user) -> bool:
+    """Project manager or above (物业经理, 主管副总, 总经理)."""
+    return rank_of(user) >= Rank.MANAGER
+
+
+def in_department_kind(user, kind: str) -> bool:
+    staff = staff_of(user)
+    return bool(staff and staff.department_id and staff.department.kind == kind)
+
+
+def is_front_desk(user) -> bool:
+    """Customer-service staff (front desk, dispatcher, duty officer)."""
+    return in_department_kind(user, Department.Kind.CUSTOMER_SERVICE)
+
+
+def sees_personal_data(user) -> bool:
+    """Full phone and ID numbers: managers and customer-service supervisors,
+    who call residents back and check identities; everyone else sees masks."""
+    if user.is_superuser or is_manager(user):
+        return True
+    staff = staff_of(user)
+    return bool(staff and staff.rank >= Rank.SUPERVISOR and is_front_desk(user))
+
+
+def may_manage_estate(user, project: Project) -> bool:
+    """Import/edit buildings, units and people; edit the calendar."""
+    if user.is_superuser:
+        return True
+    senior_front_desk = is_front_desk(user) and rank_of(user) >= Rank.SUPERVISOR
+    return is_staff_in(user, project) and (is_manager(user) or senior_front_desk)
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234; short numbers keep only their last two digits."""
+    if not phone:
+        return phone or ""
+    digits = phone.strip()
+    if len(digits) >= 11:
+        return digits[:3] + "****" + digits[-4:]
+    if len(digits) > 4:
+        return "*" * (len(digits) - 4) + digits[-4:]
+    return "*" * len(digits)
+
+
+def mask_id_number(value: str | None) -> str:
+    """110101********1234 style: region prefix and last four kept."""
+    if not value:
+        return value or ""
+    if len(value) > 10:
+        return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return "*" * max(len(value) - 2, 0) + value[-2:]
+
+
+def shown_phone(user, phone: str | None) -> str:
+    return (phone or "") if sees_personal_data(user) else mask_phone(phone)
+
+
+def shown_id_number(user, value: str | None) -> str:
+    return (value or "") if sees_personal_data(user) else mask_id_number(value)
