@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from propdesk.core import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("", views.dashboard, name="dashboard"),
+    path("estate/", include("propdesk.core.urls_estate")),
 ]
