@@ -67,7 +67,7 @@ def _register_routers():
     from propdesk.core.api import router as core_router
 
     api.add_router("/", core_router)
-    for module in ("propdesk.tickets.api", "propdesk.sla.api"):
+    for module in ("propdesk.tickets.api", "propdesk.sla.api", "propdesk.reports.api"):
         try:
             mod = __import__(module, fromlist=["router"])
         except ModuleNotFoundError as exc:

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "propdesk.core",
     "propdesk.tickets",
     "propdesk.sla",
+    "propdesk.reports",
 ]
 
 MIDDLEWARE = [

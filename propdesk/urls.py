@@ -7,5 +7,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("tickets/", include("propdesk.tickets.urls")),
     path("sla/", include("propdesk.sla.urls")),
+    path("reports/", include("propdesk.reports.urls")),
     path("", include("propdesk.core.urls")),
 ]
