@@ -33,7 +33,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install ## install, migrate, seed the demo data and serve http://$(HOST):$(PORT) with the scheduler
 	$(PY) manage.py seed_demo
-	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+	PROPDESK_SHOW_DEMO_LOGINS=1 $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 serve: ## serve without reinstalling (after `make install`)
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
