@@ -113,3 +113,23 @@ def test_openapi_schema_is_served(client, demo):
     resp = client.get("/api/v1/openapi.json")
     assert resp.status_code == 200
     assert "/api/v1/auth/token" in resp.json()["paths"]
+
+
+def test_body_over_the_limit_is_413_in_error_shape(client, demo, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    resp = client.post("/api/v1/auth/token", '{"username": "' + "x" * 2000 + '", "password": "y"}',
+                       content_type="application/json")
+    assert resp.status_code == 413
+    assert resp.json()["detail"]
+
+
+def test_malformed_json_is_400_not_500(client, demo):
+    resp = client.post("/api/v1/auth/token", "{not json", content_type="application/json")
+    assert resp.status_code == 400
+    assert resp.json()["detail"]
+
+
+def test_wrong_method_is_405_in_error_shape(api_as):
+    resp = api_as("kefu").delete("/api/v1/projects")
+    assert resp.status_code == 405
+    assert resp.json()["detail"]
