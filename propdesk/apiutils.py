@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
 
 from propdesk.core.models import ApiToken, IdempotencyRecord
 
@@ -76,12 +76,25 @@ class BearerAuth(HttpBearer):
         return row.user
 
 
-def session_auth(request: HttpRequest):
-    """Browser pages (htmx) call the API with their session; CSRF is checked by
-    ninja's csrf=True on the API object."""
-    if request.user.is_authenticated and request.user.is_active:
-        return request.user
-    return None
+class ActiveSessionAuth(SessionAuth):
+    """Browser pages (htmx) call the API with their session cookie; unsafe
+    methods must carry the CSRF token (checked by ninja's cookie auth)."""
+
+    def _get_key(self, request: HttpRequest):
+        # No session cookie: not a browser call; let the answer be a plain 401
+        # rather than a CSRF failure.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key):
+        if key is None:
+            return None
+        user = request.user
+        return user if user.is_authenticated and user.is_active else None
+
+
+session_auth = ActiveSessionAuth()
 
 
 # ---------------------------------------------------------------- pagination

@@ -61,9 +61,13 @@ def me(request):
     }
 
 
-@router.get("/projects", response=list[ProjectOut])
+class ProjectList(ListOut):
+    items: list[ProjectOut]
+
+
+@router.get("/projects", response=ProjectList)
 def projects(request):
-    return list(visible_projects(request.user).order_by("code"))
+    return {"items": list(visible_projects(request.user).order_by("code")), "next_cursor": None}
 
 
 @router.get("/projects/{code}", response=ProjectOut)

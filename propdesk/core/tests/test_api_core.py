@@ -33,12 +33,23 @@ def test_no_token_is_401(client, demo):
     resp = client.get("/api/v1/projects")
     assert resp.status_code == 401
     assert "detail" in resp.json()
+    assert client.post("/api/v1/tickets", {}, content_type="application/json").status_code == 401
+
+
+def test_session_calls_to_the_api_need_the_csrf_token(demo):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.login(username="kefu", password="demo12345")
+    assert browser.get("/api/v1/projects").status_code == 200
+    resp = browser.post("/api/v1/tickets", {}, content_type="application/json")
+    assert resp.status_code == 403
 
 
 def test_projects_lists_the_demo_project(api_as):
     resp = api_as("kefu").get("/api/v1/projects")
     assert resp.status_code == 200
-    assert [p["code"] for p in resp.json()] == ["DEMO"]
+    assert [p["code"] for p in resp.json()["items"]] == ["DEMO"]
 
 
 def test_unknown_project_is_404(api_as):
