@@ -49,6 +49,14 @@ class Channel(models.TextChoices):
     APP = "app", pgettext_lazy("channel", "app")
 
 
+class Capability(models.TextChoices):
+    """The answer engineering gives before a repair is promised (T-4)."""
+
+    AVAILABLE = "available", pgettext_lazy("repair capability", "staff available, dispatch now")
+    SCHEDULE = "schedule", pgettext_lazy("repair capability", "no staff now, a time agreed")
+    NOT_OFFERED = "not_offered", pgettext_lazy("repair capability", "service not offered")
+
+
 class Status(models.TextChoices):
     NEW = "new", pgettext_lazy("ticket status", "registered")
     DISPATCHED = "dispatched", pgettext_lazy("ticket status", "dispatched")
@@ -87,8 +95,23 @@ class Ticket(models.Model):
     description = models.TextField(_("description"))
     requested_by = models.DateTimeField(_("requested by"), null=True, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
+    urgent_cause = models.CharField(_("cause of the stoppage"), max_length=500, blank=True)  # T-6
     paid = models.BooleanField(_("paid service"), default=False)
     fee = models.DecimalField(_("fee"), max_digits=10, decimal_places=2, null=True, blank=True)
+    # Office buildings record the reporter's own department (T-3).
+    reporter_department = models.CharField(_("reporter's department"), max_length=100, blank=True)
+    # T-4: engineering's answer before a repair is promised, and what the resident is told.
+    capability = models.CharField(_("capability check"), max_length=16, choices=Capability.choices, blank=True)
+    capability_note = models.CharField(_("reason / arrangement"), max_length=500, blank=True)
+    agreed_at = models.DateTimeField(_("agreed time"), null=True, blank=True)
+    # T-10: the complaint record.
+    event_at = models.DateTimeField(_("time of the event"), null=True, blank=True)
+    event_place = models.CharField(_("place of the event"), max_length=200, blank=True)
+    complained_about = models.CharField(_("person complained about"), max_length=200, blank=True)
+    complained_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints_against"
+    )
+    demand = models.TextField(_("resident's demand"), blank=True)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -106,6 +129,9 @@ class Ticket(models.Model):
     visited_at = models.DateTimeField(null=True, blank=True)
     visit_satisfied = models.BooleanField(null=True, blank=True)
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # The status a ticket returns to on `resume` (T-18).
+    held_from = models.CharField(max_length=16, choices=Status.choices, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -138,3 +164,21 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["ticket", "id"], name="ticket_event_idx")]
+
+
+class Instruction(models.Model):
+    """A leader's instruction on an emergency (T-14), tracked as its own item
+    until someone reports it carried out."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="instructions")
+    text = models.TextField(_("instruction"))
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "id"]

@@ -1,0 +1,73 @@
+"""How ticket events and actions read to people: one translated map each."""
+
+from __future__ import annotations
+
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from propdesk.tickets.models import Capability
+
+# Dotted event codes (TicketEvent.action) → what the timeline shows.
+EVENT_LABELS = {
+    "ticket.created": gettext_lazy("registered"),
+    "ticket.triaged": gettext_lazy("judged valid or invalid"),
+    "ticket.dispatched": gettext_lazy("dispatched"),
+    "ticket.accepted": gettext_lazy("signed for by the department"),
+    "ticket.followed_up": gettext_lazy("followed up"),
+    "ticket.answered": gettext_lazy("answered the resident"),
+    "ticket.completed": gettext_lazy("work reported done"),
+    "ticket.slip_returned": gettext_lazy("signed service slip returned"),
+    "ticket.visited": gettext_lazy("follow-up visit"),
+    "ticket.closed": gettext_lazy("closed"),
+    "ticket.held": gettext_lazy("put on hold"),
+    "ticket.resumed": gettext_lazy("resumed"),
+    "ticket.reopened": gettext_lazy("reopened"),
+    "ticket.cancelled": gettext_lazy("cancelled"),
+    "ticket.acknowledged": gettext_lazy("escalation acknowledged"),
+    "ticket.instructed": gettext_lazy("leader's instruction"),
+    "ticket.signed_off": gettext_lazy("manager's sign-off"),
+}
+
+# API action names → the verb on a button and in "cannot … now" sentences.
+ACTION_LABELS = {
+    "triage": pgettext_lazy("ticket action", "judge validity"),
+    "dispatch": pgettext_lazy("ticket action", "dispatch"),
+    "accept": pgettext_lazy("ticket action", "sign for it"),
+    "follow": pgettext_lazy("ticket action", "follow up"),
+    "answer": pgettext_lazy("ticket action", "answer the resident"),
+    "complete": pgettext_lazy("ticket action", "report the work done"),
+    "return_slip": pgettext_lazy("ticket action", "record the returned slip"),
+    "visit": pgettext_lazy("ticket action", "record a follow-up visit"),
+    "close": pgettext_lazy("ticket action", "close"),
+    "hold": pgettext_lazy("ticket action", "put on hold"),
+    "resume": pgettext_lazy("ticket action", "resume"),
+    "reopen": pgettext_lazy("ticket action", "reopen"),
+    "cancel": pgettext_lazy("ticket action", "cancel"),
+    "acknowledge": pgettext_lazy("ticket action", "acknowledge the escalation"),
+    "instruct": pgettext_lazy("ticket action", "give an instruction"),
+    "signoff": pgettext_lazy("ticket action", "sign off"),
+}
+
+
+def event_label(code: str) -> str:
+    label = EVENT_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def capability_sentence(ticket) -> str:
+    """What the agent tells the resident after the T-4 check."""
+    if ticket.capability == Capability.AVAILABLE:
+        return _("Engineering has staff available; someone will come now.")
+    if ticket.capability == Capability.SCHEDULE:
+        when = date_format(localtime(ticket.agreed_at), "Y-m-d H:i") if ticket.agreed_at else ""
+        return _("No engineer is free right now; we have agreed to come at %(when)s.") % {"when": when}
+    if ticket.capability == Capability.NOT_OFFERED:
+        return _("Sorry, we do not offer this service: %(reason)s") % {"reason": ticket.capability_note}
+    return ""

@@ -1,0 +1,598 @@
+"""Ticket pages: phone intake, dispatcher board, department inbox, ticket page
+with its actions, list and export, printed slips, follow-up visits, and the
+residents' own requests. Thin: reads through selectors, every write through
+one tickets.services call; a refusal (ApiError) is shown as its sentence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import DateTimeField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from propdesk.apiutils import ApiError, NotFound, keyset_page
+from propdesk.core.models import Department, Unit
+from propdesk.core.permissions import mask_phone, resident_of, shown_phone, staff_of
+from propdesk.core.selectors import current_occupancies, unit_search, units_with_occupants
+from propdesk.sla.models import Timer
+from propdesk.tickets import selectors, services
+from propdesk.tickets.forms import (
+    ACTION_FORMS,
+    ACTION_LABELS,
+    CAPABILITY_SAY,
+    PRIMARY_ACTIONS,
+    SEVERITY_HELP,
+    DispatchForm,
+    FilterForm,
+    IntakeForm,
+    ResidentRepairForm,
+)
+from propdesk.tickets.models import Category, Channel, Kind, Status, Ticket
+from propdesk.tickets.permissions import visibility_filter
+
+PAGE_SIZE = 30
+EXPORT_LIMIT = 10000
+# Sorts tickets without a running timer after all others, keeping keyset cursors comparable.
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+INBOX_STATUSES = (Status.DISPATCHED, Status.ACCEPTED, Status.REOPENED)
+METRIC_LABELS = {
+    "forward": gettext_lazy("forward to the responsible person"),
+    "answer": gettext_lazy("answer the resident"),
+    "resolve": gettext_lazy("resolve"),
+    "follow_1": gettext_lazy("first follow-up"),
+    "follow_2": gettext_lazy("second follow-up"),
+    "visit": gettext_lazy("follow-up visit"),
+}
+TIMER_STATE_LABELS = {
+    "running": gettext_lazy("running"),
+    "paused": gettext_lazy("paused"),
+    "met": gettext_lazy("met"),
+    "breached": gettext_lazy("breached"),
+    "cancelled": gettext_lazy("cancelled"),
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def staff_page(view):
+    """Staff only: anonymous users go to the login page, residents get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_superuser or staff_of(request.user)):
+            raise PermissionDenied(_("This page is for property staff."))
+        if request.project is None:
+            raise PermissionDenied(_("You do not serve any project."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def resident_page(view):
+    """Resident portal only: staff have their own pages."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if resident_of(request.user) is None:
+            raise PermissionDenied(_("This page is for residents."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def with_due_key(qs):
+    """Annotate `due_key`: the nearest running timer deadline, far future when
+    none, so keyset cursors can compare it (a NULL cannot be paged past)."""
+    nearest = Timer.objects.filter(ticket=OuterRef("pk"), state="running").order_by("due_at").values("due_at")[:1]
+    return qs.annotate(
+        due_key=Coalesce(Subquery(nearest, output_field=DateTimeField()), Value(FAR_FUTURE),
+                          output_field=DateTimeField())
+    )
+
+
+def for_rows(qs):
+    """What a list row shows, in a fixed number of queries."""
+    return qs.select_related("project", "unit", "department", "assignee").prefetch_related("timers")
+
+
+def annotate_rows(rows, now=None):
+    """Per-row display facts computed from prefetched timers (no queries)."""
+    now = now or timezone.now()
+    for t in rows:
+        timers = label_timers(t.timers.all())
+        running = sorted((x for x in timers if x.state == "running"), key=lambda x: x.due_at)
+        t.next_timer = running[0] if running else None
+        t.breached = any(x.state == "breached" for x in timers) or any(x.due_at <= now for x in running)
+        t.follow_due = [x for x in running if x.metric in ("follow_1", "follow_2")]
+    return rows
+
+
+def label_timers(timers):
+    timers = list(timers)
+    for x in timers:
+        x.label = METRIC_LABELS.get(x.metric, x.metric)
+        x.state_label = TIMER_STATE_LABELS.get(x.state, x.state)
+    return timers
+
+
+def safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def apply_filters(qs, data, *, search=True):
+    """The filters of FilterForm (already validated) on a ticket queryset."""
+    if data.get("kind"):
+        qs = qs.filter(kind=data["kind"])
+    if data.get("severity"):
+        qs = qs.filter(severity=data["severity"])
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    if data.get("department"):
+        qs = qs.filter(department__code=data["department"])
+    if data.get("building"):
+        qs = qs.filter(unit__building__code=data["building"])
+    if data.get("category"):
+        qs = qs.filter(category=data["category"])
+    if data.get("date_from"):
+        qs = qs.filter(created_at__date__gte=data["date_from"])
+    if data.get("date_to"):
+        qs = qs.filter(created_at__date__lte=data["date_to"])
+    q = (data.get("q") or "").strip() if search else ""
+    if q:
+        cond = Q(description__contains=q) | Q(reporter_name__contains=q) | Q(unit__code__startswith=q)
+        cond |= Q(location__contains=q)
+        if q.isdigit():
+            cond |= Q(number=int(q)) | Q(reporter_phone__contains=q)
+        qs = qs.filter(cond)
+    return qs
+
+
+def filter_form(request):
+    form = FilterForm(request.GET or None, project=request.project)
+    if not form.is_bound:
+        return form, {}
+    form.is_valid()  # a bad value drops only its own filter; the valid ones still apply
+    return form, form.cleaned_data
+
+
+def querystring(request, **changes):
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+# ---------------------------------------------------------------- intake
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    """Phone intake (T-3 … T-7, T-14): one screen, keyboard only if the agent wishes."""
+    project = request.project
+    status = 200
+    if request.method == "POST":
+        form = IntakeForm(request.POST, project=project)
+        if form.is_valid():
+            try:
+                ticket = services.ticket_create(actor=request.user, **form.service_kwargs())
+            except ApiError as exc:
+                form.add_error(None, exc.detail)
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+                status = exc.status
+            else:
+                messages.success(request, _("Registered as number %(number)s.") % {"number": ticket.number})
+                return redirect("tickets:detail", pk=ticket.pk)
+        else:
+            status = 400
+    else:
+        form = IntakeForm(project=project)
+    return render(request, "tickets/intake.html", {
+        "form": form,
+        "severity_help": SEVERITY_HELP,
+        "capability_say": CAPABILITY_SAY,
+    }, status=status)
+
+
+@staff_page
+@require_GET
+def lookup(request):
+    """htmx: units and their current occupants matching a unit code, a name or a phone fragment."""
+    q = (request.GET.get("q") or "").strip()[:64]
+    rows = []
+    if len(q) >= 1:
+        units = units_with_occupants(unit_search(request.project, q).order_by("code"))[:8]
+        for unit in units:
+            occupants = list(unit.current) or [None]
+            for occ in occupants:
+                person = occ.person if occ else None
+                rows.append({
+                    "unit": unit.code,
+                    "person": person.pk if person else "",
+                    "name": person.name if person else "",
+                    "phone": mask_phone(person.phone) if person else "",
+                    "shown_phone": shown_phone(request.user, person.phone) if person else "",
+                    "role": occ.get_role_display() if occ else "",
+                })
+    return render(request, "tickets/_lookup.html", {"rows": rows[:12], "q": q})
+
+
+# ---------------------------------------------------------------- board, inbox, list
+
+
+@staff_page
+@require_GET
+def board(request):
+    """Dispatcher board: open tickets by the nearest running deadline, breached first in line."""
+    form, data = filter_form(request)
+    qs = selectors.board_queryset(
+        request.project, kind=data.get("kind") or None, severity=data.get("severity") or None,
+        department=data.get("department") or None, building=data.get("building") or None,
+        status=data.get("status") or None,
+    )
+    visible = visibility_filter(request.user)
+    qs = qs.filter(visible) if visible is not None else qs.none()
+    qs = for_rows(with_due_key(qs))
+    rows, next_cursor = _page(request, qs, ("due_key", "id"))
+    annotate_rows(rows)
+    return render(request, "tickets/board.html", {
+        "form": form, "rows": rows, "next_cursor": next_cursor,
+        "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
+        "far_future": FAR_FUTURE,
+    })
+
+
+def _page(request, qs, order):
+    try:
+        return keyset_page(qs, order=order, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
+    except ApiError:
+        messages.error(request, _("That page link is out of date; showing the first page."))
+        return keyset_page(qs, order=order, cursor=None, limit=PAGE_SIZE)
+
+
+@staff_page
+@require_GET
+def inbox(request):
+    """A department's inbox: what is dispatched to it, to accept and complete (phone-sized)."""
+    staff = staff_of(request.user)
+    department = staff.department if staff and staff.department_id else None
+    rows, next_cursor = [], None
+    if department is not None:
+        qs = selectors.tickets_visible_to(request.user, request.project).filter(
+            department=department, status__in=INBOX_STATUSES
+        )
+        qs = for_rows(with_due_key(qs))
+        rows, next_cursor = _page(request, qs, ("due_key", "id"))
+        annotate_rows(rows)
+        for t in rows:
+            t.actions = set(selectors.allowed_actions(t, request.user, check_acknowledge=False))
+    return render(request, "tickets/inbox.html", {
+        "department": department, "rows": rows, "next_cursor": next_cursor,
+        "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
+        "leak": Category.LEAK,
+    })
+
+
+@staff_page
+@require_GET
+def ticket_list(request):
+    """All tickets the user may see, with filters; the same filters feed the Excel export."""
+    form, data = filter_form(request)
+    qs = apply_filters(selectors.tickets_visible_to(request.user, request.project), data)
+    rows, next_cursor = _page(request, for_rows(qs), ("-id",))
+    annotate_rows(rows)
+    return render(request, "tickets/list.html", {
+        "form": form, "rows": rows, "next_cursor": next_cursor,
+        "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
+        "export_qs": querystring(request, cursor=None),
+    })
+
+
+@staff_page
+@require_GET
+def export(request):
+    """The filtered list as an Excel workbook (at most EXPORT_LIMIT rows, newest first)."""
+    from openpyxl import Workbook
+
+    form, data = filter_form(request)
+    qs = apply_filters(selectors.tickets_visible_to(request.user, request.project), data)
+    qs = qs.select_related("unit", "department", "assignee").order_by("-id")[:EXPORT_LIMIT]
+    tz = timezone.get_current_timezone()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Tickets"))
+    ws.append([_("No."), _("Registered at"), _("Kind"), _("Complaint class"), _("Category"), _("Status"),
+               _("Unit"), _("Location"), _("Reporter"), _("Phone"), _("Channel"), _("Description"),
+               _("Department"), _("Assignee"), _("Completed at"), _("Closed at")])
+
+    def local(value):
+        return value.astimezone(tz).replace(tzinfo=None) if value else None
+
+    for t in qs:
+        ws.append([
+            t.number, local(t.created_at), t.get_kind_display(), t.get_severity_display(),
+            t.get_category_display(), t.get_status_display(), t.unit.code if t.unit else "", t.location,
+            t.reporter_name, shown_phone(request.user, t.reporter_phone), t.get_channel_display(),
+            t.description, t.department.name if t.department else "",
+            t.assignee.display_name if t.assignee else "", local(t.completed_at), local(t.closed_at),
+        ])
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="tickets-{request.project.code}-{stamp}.xlsx"'
+    wb.save(response)
+    return response
+
+
+# ---------------------------------------------------------------- visits
+
+
+@staff_page
+@require_GET
+def visits(request):
+    """Follow-up visits due (T-15): repairs done and not yet visited, by the visit timer's deadline."""
+    visit_due = Timer.objects.filter(ticket=OuterRef("pk"), metric="visit").values("due_at")[:1]
+    qs = selectors.tickets_visible_to(request.user, request.project).filter(
+        kind=Kind.REPAIR, status=Status.DONE, visited_at__isnull=True
+    ).annotate(
+        next_due=Coalesce(Subquery(visit_due, output_field=DateTimeField()), Value(FAR_FUTURE),
+                          output_field=DateTimeField())
+    )
+    rows, next_cursor = _page(request, for_rows(qs), ("next_due", "id"))
+    annotate_rows(rows)
+    now = timezone.now()
+    for t in rows:
+        t.visit_overdue = t.next_due != FAR_FUTURE and t.next_due <= now
+    return render(request, "tickets/visits.html", {
+        "rows": rows, "next_cursor": next_cursor, "far_future": FAR_FUTURE,
+        "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
+    })
+
+
+# ---------------------------------------------------------------- ticket page and actions
+
+
+def _detail_context(request, ticket, *, bound_action=None, bound_form=None):
+    actions = selectors.allowed_actions(ticket, request.user)
+    forms = {}
+    for action in actions:
+        if action == bound_action and bound_form is not None:
+            forms[action] = bound_form
+        else:
+            forms[action] = _action_form(action, None, ticket)
+    events = list(ticket.events.select_related("actor").order_by("id"))
+    label = _event_label()
+    departments = dict(Department.objects.filter(project=ticket.project).values_list("code", "name"))
+    for e in events:
+        e.label = label(e.action)
+        e.details = _event_details(e.data or {}, departments)
+    return {
+        "ticket": ticket,
+        "phone": shown_phone(request.user, ticket.reporter_phone),
+        "timers": label_timers(ticket.timers.order_by("due_at", "id")),
+        "events": events,
+        "instructions": list(ticket.instructions.select_related("given_by", "done_by")),
+        "actions": [(a, ACTION_LABELS.get(a, a), forms[a], a in PRIMARY_ACTIONS or a == bound_action)
+                    for a in actions],
+        "can_follow": "follow" in actions,
+        "blockers": selectors.close_blockers(ticket) if ticket.status not in (Status.CLOSED,) else [],
+        "leak": Category.LEAK,
+        "now": timezone.now(),
+    }
+
+
+def _event_details(data, departments):
+    """The few event data worth a word on the timeline, beyond notes and reasons."""
+    out = []
+    if data.get("department"):
+        out.append(departments.get(data["department"], data["department"]))
+    if data.get("assignee"):
+        out.append(data["assignee"])
+    if data.get("valid") is not None and "valid" in data:
+        out.append(_("Valid complaint") if data["valid"] else _("Invalid complaint"))
+    if data.get("channel") in ("phone", "home"):
+        out.append(_("phone call") if data["channel"] == "phone" else _("home visit"))
+    if data.get("satisfied") is not None and "satisfied" in data:
+        out.append(_("Satisfied") if data["satisfied"] else _("Not satisfied"))
+    return out
+
+
+def _event_label():
+    """One translated display map for event codes (owned by the domain code when present)."""
+    try:
+        from propdesk.tickets.display import EVENT_LABELS
+    except ImportError:  # pragma: no cover - the domain module is the normal source
+        EVENT_LABELS = {}
+    return lambda code: EVENT_LABELS.get(code, code)
+
+
+# Where a request usually goes, to preselect on the dispatch form (the dispatcher may change it).
+CATEGORY_DEPARTMENT_KIND = {
+    Category.CLEANING: Department.Kind.CLEANING,
+    Category.GREENING: Department.Kind.GREENING,
+    Category.SECURITY: Department.Kind.SECURITY,
+    Category.PARKING: Department.Kind.SECURITY,
+}
+
+
+def _action_form(action, data, ticket):
+    form_class = ACTION_FORMS[action]
+    if form_class is DispatchForm:
+        form = form_class(data, project=ticket.project, prefix=action)
+        if data is None:
+            form.initial["department"] = _usual_department(form, ticket)
+        return form
+    return form_class(data, prefix=action)
+
+
+def _usual_department(form, ticket):
+    if ticket.department_id:
+        return ticket.department_id
+    if ticket.complained_department_id:
+        return ticket.complained_department_id
+    kind = CATEGORY_DEPARTMENT_KIND.get(ticket.category)
+    if kind is None and ticket.kind == Kind.REPAIR:
+        kind = Department.Kind.ENGINEERING
+    if kind is None:
+        return None
+    # The form's choices are already loaded for rendering; pick from them.
+    for dept in form.fields["department"].queryset:
+        if dept.kind == kind:
+            return dept.pk
+    return None
+
+
+def _load(request, pk) -> Ticket:
+    """The ticket if this user may see it; otherwise 404 (API.md: not visible = not found)."""
+    try:
+        return selectors.ticket_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@staff_page
+@require_GET
+def detail(request, pk):
+    ticket = _load(request, pk)
+    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+
+
+@staff_page
+@require_POST
+def act(request, pk, action):
+    """Run one action through its service; on refusal show the ticket with the sentence."""
+    if action not in ACTION_FORMS:
+        raise Http404
+    ticket = _load(request, pk)
+    form = _action_form(action, request.POST, ticket)
+    status = 400
+    if form.is_valid():
+        kwargs = {k: v for k, v in form.cleaned_data.items() if v is not None and v != ""}
+        if action == "triage" and "severity" not in kwargs:
+            kwargs["severity"] = None
+        service = getattr(services, f"ticket_{action}")
+        try:
+            service(ticket=ticket, actor=request.user, **kwargs)
+        except ApiError as exc:
+            status = exc.status
+            form.add_error(None, exc.detail)
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
+            return redirect(safe_next(request, reverse("tickets:detail", args=[ticket.pk])))
+    ticket = _load(request, pk)
+    context = _detail_context(request, ticket, bound_action=action, bound_form=form)
+    context["refused"] = (ACTION_LABELS[action], [str(e) for errs in form.errors.values() for e in errs])
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+@staff_page
+@require_POST
+def instruction_done(request, pk, instruction_id):
+    """T-14: a leader's instruction reported carried out."""
+    ticket = _load(request, pk)
+    instruction = ticket.instructions.filter(pk=instruction_id).first()
+    if instruction is None:
+        raise Http404
+    try:
+        services.instruction_done(instruction=instruction, actor=request.user,
+                                  note=(request.POST.get("note") or "")[:2000])
+    except ApiError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("The instruction is marked carried out."))
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+SLIPS = {
+    "service": "tickets/slip_service.html",  # 工程服务单 / 派工单
+    "report": "tickets/slip_report.html",  # 投诉、维修呈报单 (T-11)
+}
+
+
+@staff_page
+@require_GET
+def slip(request, pk, kind):
+    if kind not in SLIPS:
+        raise Http404
+    ticket = _load(request, pk)
+    paper = "a4" if request.GET.get("paper") == "a4" else "a5"
+    return render(request, SLIPS[kind], {
+        "ticket": ticket, "paper": paper, "phone": shown_phone(request.user, ticket.reporter_phone),
+        "printed_at": timezone.now(),
+    })
+
+
+# ---------------------------------------------------------------- residents
+
+
+def _resident_units(person):
+    return Unit.objects.filter(
+        pk__in=current_occupancies().filter(person=person).values("unit_id")
+    ).order_by("code")
+
+
+@resident_page
+@require_http_methods(["GET", "POST"])
+def mine(request):
+    """A resident's own requests, and a repair request for their unit."""
+    person = resident_of(request.user).person
+    units = _resident_units(person)
+    status = 200
+    form = ResidentRepairForm(request.POST or None, units=units)
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                ticket = services.ticket_create(
+                    project=person.project, actor=request.user, kind=Kind.REPAIR, channel=Channel.APP,
+                    unit=d["unit"], category=d.get("category") or "", description=d["description"],
+                    requested_by=d.get("requested_by"), reporter_name=person.name,
+                    reporter_phone=person.phone,
+                )
+            except ApiError as exc:
+                form.add_error(None, exc.detail)
+                status = exc.status
+            else:
+                messages.success(request, _("Your request is registered as number %(number)s.")
+                                 % {"number": ticket.number})
+                return redirect("tickets:mine")
+        else:
+            status = 400
+    rows = list(selectors.tickets_visible_to(request.user).select_related("unit").order_by("-id")[:50])
+    return render(request, "tickets/mine.html", {"form": form, "rows": rows, "has_units": units.exists()},
+                  status=status)
+
+
+@resident_page
+@require_GET
+def mine_detail(request, pk):
+    ticket = _load(request, pk)
+    events = list(ticket.events.order_by("id"))
+    label = _event_label()
+    for e in events:
+        e.label = label(e.action)
+    return render(request, "tickets/mine_detail.html", {"ticket": ticket, "events": events})
