@@ -1,0 +1,134 @@
+"""sla pages: notification centre, header count, policy, deliveries. Thin:
+read via selectors, write via services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from propdesk.apiutils import ApiError, keyset_page
+from propdesk.core.permissions import is_manager, visible_projects
+from propdesk.sla import selectors, services
+from propdesk.sla.models import Policy, Webhook
+from propdesk.sla.policy import FIGURES
+
+
+@login_required
+@require_GET
+def notifications(request):
+    unread = request.GET.get("unread") == "true"
+    try:
+        rows, next_cursor = keyset_page(selectors.notifications_for(request.user, unread=unread),
+                                        order=("-id",), cursor=request.GET.get("cursor"), limit=50)
+    except ApiError:
+        raise Http404 from None
+    return render(request, "sla/notifications.html", {
+        "notifications": rows, "next_cursor": next_cursor, "unread": unread,
+        "unread_total": selectors.unread_count(request.user),
+    })
+
+
+@login_required
+@require_POST
+def notification_read(request, notification_id: int):
+    try:
+        services.notification_mark_read(user=request.user, notification_id=notification_id)
+    except ApiError:
+        raise Http404 from None
+    return redirect("sla:notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    services.notifications_mark_all_read(user=request.user)
+    return redirect("sla:notifications")
+
+
+@login_required
+@require_GET
+def unread_badge(request):
+    """The header's unread count, polled by htmx."""
+    return render(request, "sla/_unread_badge.html", {"unread_total": selectors.unread_count(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy(request):
+    project = request.project
+    if project is None or not is_manager(request.user):
+        raise PermissionDenied(_("Only the project manager or above may see and change time limits."))
+    errors = {}
+    if request.method == "POST":
+        figures = {key: request.POST.get(key, "").strip() for key in FIGURES}
+        try:
+            created = services.policy_create_version(project=project, actor=request.user, figures=figures)
+        except ApiError as exc:
+            errors = exc.errors
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, _("Time limits saved as version %(version)s.") % {"version": created.version})
+            return redirect("sla:policy")
+    current = Policy.objects.filter(project=project).order_by("-version").first()
+    rows = selectors.policy_rows(current)
+    if errors:
+        for row in rows:
+            row["value"] = request.POST.get(row["key"], row["value"])
+            row["errors"] = errors.get(row["key"], [])
+    versions = Policy.objects.filter(project=project).select_related("created_by").order_by("-version")[:20]
+    return render(request, "sla/policy.html", {
+        "current": current, "rows": rows, "versions": versions,
+        "webhook": Webhook.objects.filter(project=project).first(),
+    }, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def webhook(request):
+    project = request.project
+    if project is None:
+        raise PermissionDenied
+    try:
+        services.webhook_set(project=project, actor=request.user, url=request.POST.get("url", ""),
+                             secret=request.POST.get("secret", ""), is_active=request.POST.get("is_active") == "on")
+    except ApiError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.detail) from None
+        detail = "; ".join([exc.detail, *[m for msgs in exc.errors.values() for m in msgs]])
+        messages.error(request, detail)
+    else:
+        messages.success(request, _("Webhook saved."))
+    return redirect("sla:policy")
+
+
+@login_required
+@require_GET
+def deliveries(request):
+    if not is_manager(request.user):
+        raise PermissionDenied(_("Only the project manager or above may see deliveries."))
+    qs = selectors.deliveries_for(visible_projects(request.user))
+    state = request.GET.get("state")
+    if state in ("pending", "sent", "failed"):
+        qs = qs.filter(state=state)
+    try:
+        rows, next_cursor = keyset_page(qs, order=("-id",), cursor=request.GET.get("cursor"), limit=50)
+    except ApiError:
+        raise Http404 from None
+    return render(request, "sla/deliveries.html", {"deliveries": rows, "next_cursor": next_cursor, "state": state})
+
+
+@login_required
+@require_POST
+def delivery_retry(request, delivery_id: int):
+    try:
+        done = services.delivery_retry_now(actor=request.user, delivery_id=delivery_id)
+    except ApiError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.detail) from None
+        raise Http404 from None
+    if done:
+        messages.success(request, _("Tried again."))
+    return redirect("sla:deliveries")
