@@ -6,7 +6,7 @@ return aware datetimes; the arithmetic happens in the project's time zone.
 
 "End of the working day" (API.md): the end of the working hours on that date;
 when the moment is outside working hours or on a non-working day, the end of
-the next working day.
+the next working day (a lunch break between two periods counts as inside).
 """
 
 from __future__ import annotations
@@ -113,9 +113,15 @@ class BusinessCalendar:
         raise ValueError("the calendar has no working days")
 
     def end_of_working_day(self, moment: dt.datetime) -> dt.datetime:
+        """The end of the working day that `moment` falls in (a lunch break
+        between two periods belongs to its day); before the day's first period,
+        after its last, or on a non-working day: the end of the next working
+        day, as API.md words it ("arrives outside working hours → the end of
+        the next working day", so 07:00 on a Monday → Tuesday's end)."""
         local = moment.astimezone(self.tz)
-        if self.is_working_time(local):
-            return self.periods_on(local.date())[-1][1]
+        periods = self.periods_on(local.date())
+        if periods and periods[0][0] <= local < periods[-1][1]:
+            return periods[-1][1]
         return self.periods_on(self.next_working_day(local.date()))[-1][1]
 
     def add_days(self, moment: dt.datetime, days: int) -> dt.datetime:
