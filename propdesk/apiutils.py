@@ -4,6 +4,7 @@ errors, keyset pagination and Idempotency-Key handling."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from typing import Any
@@ -109,7 +110,7 @@ def _decode_cursor(cursor: str) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise BadInput(_("The cursor is not valid."), {"cursor": [_("Not a cursor from this list.")]}) from None
     if not isinstance(values, list):
         raise BadInput(_("The cursor is not valid."), {"cursor": [_("Not a cursor from this list.")]})
@@ -159,6 +160,14 @@ def _cursor_value(obj, dotted: str):
 # ---------------------------------------------------------------- idempotency
 
 
+def _body_digest(raw: bytes) -> str:
+    """The same body whatever its JSON spelling (key order, spaces): a client
+    retrying with a re-serialised body still gets the first answer."""
+    with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
+        raw = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
 def idempotent_create(request: HttpRequest, create) -> tuple[int, Any]:
     """Run `create()` (returning (status, json-able body)) once per
     Idempotency-Key: a repeat with the same key and body gets the first answer;
@@ -170,7 +179,7 @@ def idempotent_create(request: HttpRequest, create) -> tuple[int, Any]:
         return create()
     key = key.strip()[:200]
     path = request.path[:300]
-    digest = hashlib.sha256(request.body or b"").hexdigest()
+    digest = _body_digest(request.body or b"")
 
     def replay(record):
         if record.body_digest != digest:

@@ -61,6 +61,8 @@ class ReviewItemOut(Schema):
     created_at: dt.datetime
     carried_over: bool = Field(description="registered before this week and still open")
     breached: list[BreachedTimerOut]
+    breached_timers: list[BreachedTimerOut] = Field(description="the same list as `breached`")
+    timers: list[BreachedTimerOut] = Field(description="the ticket's breached timers (same as `breached`)")
     notes: list[ReviewNoteOut] = Field(description="T-13 notes for the manager: cases that cannot be handled")
 
 
@@ -158,6 +160,8 @@ def _user_name(user) -> str | None:
 
 def review_item(ticket, period) -> dict:
     local = period.local
+    breached = [{"metric": t.metric, "state": t.state, "started_at": local(t.started_at),
+                 "due_at": local(t.due_at), "stopped_at": local(t.stopped_at)} for t in ticket.breached_timers]
     return {
         "id": ticket.pk, "number": ticket.number, "kind": ticket.kind, "severity": ticket.severity,
         "category": ticket.category, "status": ticket.status,
@@ -166,8 +170,9 @@ def review_item(ticket, period) -> dict:
         "assignee": ticket.assignee.user.username if ticket.assignee_id else None,
         "description": ticket.description, "created_at": local(ticket.created_at),
         "carried_over": ticket.carried_over,
-        "breached": [{"metric": t.metric, "state": t.state, "started_at": local(t.started_at),
-                      "due_at": local(t.due_at), "stopped_at": local(t.stopped_at)} for t in ticket.breached_timers],
+        "breached": breached,
+        "breached_timers": breached,
+        "timers": breached,
         "notes": [{"at": local(n.at), "author": n.author.username, "week": n.week, "text": n.text}
                   for n in ticket.notes],
     }

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
-from propdesk.apiutils import BadInput, Forbidden, NotFound, idempotent_create, keyset_page
+from propdesk.apiutils import BadInput, Conflict, Forbidden, NotFound, idempotent_create, keyset_page
 from propdesk.core.permissions import project_for
 from propdesk.tickets import permissions, selectors, services, workflow
 from propdesk.tickets.models import Kind, Severity, Status, TicketEvent
@@ -143,9 +143,9 @@ def ticket_list(request, filters: Query[TicketFilter]):
     return {"items": [ticket_out(user, t) for t in rows], "next_cursor": cursor}
 
 
-@router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})
-def ticket_detail(request, ticket_id: int):
-    return _fresh(request.user, ticket_id)
+@router.get("/tickets/{id}", response={200: TicketOut, **ERRORS})
+def ticket_detail(request, id: int):
+    return _fresh(request.user, id)
 
 
 class EventFilter(Schema):
@@ -153,10 +153,10 @@ class EventFilter(Schema):
     limit: int = 100
 
 
-@router.get("/tickets/{ticket_id}/events", response={200: EventList, **ERRORS})
-def ticket_events(request, ticket_id: int, filters: Query[EventFilter]):
+@router.get("/tickets/{id}/events", response={200: EventList, **ERRORS})
+def ticket_events(request, id: int, filters: Query[EventFilter]):
     """The append-only history (T-2), oldest first."""
-    ticket = selectors.ticket_for(request.user, ticket_id)
+    ticket = selectors.ticket_for(request.user, id)
     qs = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
     rows, cursor = keyset_page(qs, order=("id",), cursor=filters.cursor, limit=filters.limit)
     return {"items": [event_out(e) for e in rows], "next_cursor": cursor}
@@ -173,7 +173,7 @@ def _body(request, schema: type[Schema]):
     if raw.strip():
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise BadInput(_("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise BadInput(_("The request body must be a JSON object."))
@@ -207,8 +207,8 @@ def _body_doc(schema: type[Schema]) -> dict:
 ACTION_OK = {200: TicketOut, **ERRORS}
 
 
-@router.post("/tickets/{ticket_id}/triage", response=ACTION_OK, openapi_extra=_body_doc(TriageIn))
-def ticket_triage(request, ticket_id: int):
+@router.post("/tickets/{id}/triage", response=ACTION_OK, openapi_extra=_body_doc(TriageIn))
+def ticket_triage(request, id: int):
     """Judge a complaint valid or invalid (T-8)."""
 
     def call(t, b):
@@ -217,11 +217,11 @@ def ticket_triage(request, ticket_id: int):
         return services.ticket_triage(ticket=t, actor=request.user, valid=b.valid, severity=b.severity,
                                       note=b.note or "")
 
-    return _act(request, ticket_id, "triage", TriageIn, call)
+    return _act(request, id, "triage", TriageIn, call)
 
 
-@router.post("/tickets/{ticket_id}/dispatch", response=ACTION_OK, openapi_extra=_body_doc(DispatchIn))
-def ticket_dispatch(request, ticket_id: int):
+@router.post("/tickets/{id}/dispatch", response=ACTION_OK, openapi_extra=_body_doc(DispatchIn))
+def ticket_dispatch(request, id: int):
     """To a department (code) and/or a person (username) (T-11, T-13)."""
 
     def call(t, b):
@@ -237,47 +237,47 @@ def ticket_dispatch(request, ticket_id: int):
         return services.ticket_dispatch(ticket=t, actor=request.user, department=department, assignee=assignee,
                                         note=b.note or "")
 
-    return _act(request, ticket_id, "dispatch", DispatchIn, call)
+    return _act(request, id, "dispatch", DispatchIn, call)
 
 
-@router.post("/tickets/{ticket_id}/accept", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_accept(request, ticket_id: int):
+@router.post("/tickets/{id}/accept", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
+def ticket_accept(request, id: int):
     """The department signs for the ticket."""
-    return _act(request, ticket_id, "accept", NoteIn,
+    return _act(request, id, "accept", NoteIn,
                 lambda t, b: services.ticket_accept(ticket=t, actor=request.user, note=b.note or ""))
 
 
-@router.post("/tickets/{ticket_id}/follow", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_follow(request, ticket_id: int):
+@router.post("/tickets/{id}/follow", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
+def ticket_follow(request, id: int):
     """The dispatcher's follow-up (T-13)."""
-    return _act(request, ticket_id, "follow", NoteIn,
+    return _act(request, id, "follow", NoteIn,
                 lambda t, b: services.ticket_follow(ticket=t, actor=request.user, note=b.note))
 
 
-@router.post("/tickets/{ticket_id}/answer", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_answer(request, ticket_id: int):
+@router.post("/tickets/{id}/answer", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
+def ticket_answer(request, id: int):
     """An answer given to the resident (T-7, T-17, T-19)."""
-    return _act(request, ticket_id, "answer", NoteIn,
+    return _act(request, id, "answer", NoteIn,
                 lambda t, b: services.ticket_answer(ticket=t, actor=request.user, note=b.note))
 
 
-@router.post("/tickets/{ticket_id}/complete", response=ACTION_OK, openapi_extra=_body_doc(CompleteIn))
-def ticket_complete(request, ticket_id: int):
+@router.post("/tickets/{id}/complete", response=ACTION_OK, openapi_extra=_body_doc(CompleteIn))
+def ticket_complete(request, id: int):
     """The executor reports the work done; leaks give `leak_test_at` (T-15)."""
-    return _act(request, ticket_id, "complete", CompleteIn,
+    return _act(request, id, "complete", CompleteIn,
                 lambda t, b: services.ticket_complete(ticket=t, actor=request.user, note=b.note,
                                                       leak_test_at=b.leak_test_at))
 
 
-@router.post("/tickets/{ticket_id}/return_slip", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_return_slip(request, ticket_id: int):
+@router.post("/tickets/{id}/return_slip", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
+def ticket_return_slip(request, id: int):
     """The signed service-slip copy is back (T-13)."""
-    return _act(request, ticket_id, "return_slip", NoteIn,
+    return _act(request, id, "return_slip", NoteIn,
                 lambda t, b: services.ticket_return_slip(ticket=t, actor=request.user, note=b.note or ""))
 
 
-@router.post("/tickets/{ticket_id}/visit", response=ACTION_OK, openapi_extra=_body_doc(VisitIn))
-def ticket_visit(request, ticket_id: int):
+@router.post("/tickets/{id}/visit", response=ACTION_OK, openapi_extra=_body_doc(VisitIn))
+def ticket_visit(request, id: int):
     """Follow-up visit 回访; unsatisfied reopens (T-15, T-16)."""
 
     def call(t, b):
@@ -286,65 +286,76 @@ def ticket_visit(request, ticket_id: int):
         return services.ticket_visit(ticket=t, actor=request.user, satisfied=b.satisfied, channel=b.channel,
                                      note=b.note or "")
 
-    return _act(request, ticket_id, "visit", VisitIn, call)
+    return _act(request, id, "visit", VisitIn, call)
 
 
-@router.post("/tickets/{ticket_id}/close", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_close(request, ticket_id: int):
-    """销项: 409 naming what is missing unless the closing conditions hold."""
-    return _act(request, ticket_id, "close", NoteIn,
-                lambda t, b: services.ticket_close(ticket=t, actor=request.user, note=b.note or ""))
+@router.post("/tickets/{id}/close", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
+def ticket_close(request, id: int):
+    """销项: 409 naming what is missing unless the closing conditions hold; the
+    answer's `detail` ends with, and `errors.missing` lists, the actions that
+    would supply it (e.g. `[return_slip, visit]`)."""
+
+    def call(t, b):
+        try:
+            return services.ticket_close(ticket=t, actor=request.user, note=b.note or "")
+        except Conflict as exc:
+            missing = selectors.close_missing_actions(t)
+            if not missing or exc.errors:
+                raise
+            raise Conflict(f"{exc.detail} [{', '.join(missing)}]", {"missing": missing}) from None
+
+    return _act(request, id, "close", NoteIn, call)
 
 
-@router.post("/tickets/{ticket_id}/hold", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
-def ticket_hold(request, ticket_id: int):
+@router.post("/tickets/{id}/hold", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
+def ticket_hold(request, id: int):
     """Waiting on the developer or an outside party (T-18)."""
-    return _act(request, ticket_id, "hold", ReasonIn,
+    return _act(request, id, "hold", ReasonIn,
                 lambda t, b: services.ticket_hold(ticket=t, actor=request.user, reason=b.reason))
 
 
-@router.post("/tickets/{ticket_id}/resume", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
-def ticket_resume(request, ticket_id: int):
-    return _act(request, ticket_id, "resume", ReasonIn,
+@router.post("/tickets/{id}/resume", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
+def ticket_resume(request, id: int):
+    return _act(request, id, "resume", ReasonIn,
                 lambda t, b: services.ticket_resume(ticket=t, actor=request.user, reason=b.reason))
 
 
-@router.post("/tickets/{ticket_id}/reopen", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
-def ticket_reopen(request, ticket_id: int):
-    return _act(request, ticket_id, "reopen", ReasonIn,
+@router.post("/tickets/{id}/reopen", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
+def ticket_reopen(request, id: int):
+    return _act(request, id, "reopen", ReasonIn,
                 lambda t, b: services.ticket_reopen(ticket=t, actor=request.user, reason=b.reason))
 
 
-@router.post("/tickets/{ticket_id}/cancel", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
-def ticket_cancel(request, ticket_id: int):
-    return _act(request, ticket_id, "cancel", ReasonIn,
+@router.post("/tickets/{id}/cancel", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
+def ticket_cancel(request, id: int):
+    return _act(request, id, "cancel", ReasonIn,
                 lambda t, b: services.ticket_cancel(ticket=t, actor=request.user, reason=b.reason))
 
 
-@router.post("/tickets/{ticket_id}/acknowledge", response=ACTION_OK, openapi_extra=_body_doc(EmptyIn))
-def ticket_acknowledge(request, ticket_id: int):
+@router.post("/tickets/{id}/acknowledge", response=ACTION_OK, openapi_extra=_body_doc(EmptyIn))
+def ticket_acknowledge(request, id: int):
     """The caller takes an escalation addressed to them (409 when there is none)."""
-    return _act(request, ticket_id, "acknowledge", EmptyIn,
+    return _act(request, id, "acknowledge", EmptyIn,
                 lambda t, b: services.ticket_acknowledge(ticket=t, actor=request.user))
 
 
-@router.post("/tickets/{ticket_id}/instruct", response=ACTION_OK, openapi_extra=_body_doc(InstructIn))
-def ticket_instruct(request, ticket_id: int):
+@router.post("/tickets/{id}/instruct", response=ACTION_OK, openapi_extra=_body_doc(InstructIn))
+def ticket_instruct(request, id: int):
     """A leader's instruction, tracked as its own item (T-14)."""
-    return _act(request, ticket_id, "instruct", InstructIn,
+    return _act(request, id, "instruct", InstructIn,
                 lambda t, b: services.ticket_instruct(ticket=t, actor=request.user, instruction=b.instruction))
 
 
-@router.post("/tickets/{ticket_id}/signoff", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_signoff(request, ticket_id: int):
+@router.post("/tickets/{id}/signoff", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
+def ticket_signoff(request, id: int):
     """The manager's sign-off (emergencies, T-14)."""
-    return _act(request, ticket_id, "signoff", NoteIn,
+    return _act(request, id, "signoff", NoteIn,
                 lambda t, b: services.ticket_signoff(ticket=t, actor=request.user, note=b.note or ""))
 
 
-@router.post("/tickets/{ticket_id}/instructions/{instruction_id}/done", response=ACTION_OK,
+@router.post("/tickets/{id}/instructions/{instruction_id}/done", response=ACTION_OK,
              openapi_extra=_body_doc(NoteIn))
-def instruction_done(request, ticket_id: int, instruction_id: int):
+def instruction_done(request, id: int, instruction_id: int):
     """Report a leader's instruction carried out (T-14); 409 when it already is.
     Whoever may follow the ticket up may report it."""
 
@@ -356,4 +367,4 @@ def instruction_done(request, ticket_id: int, instruction_id: int):
         services.instruction_done(instruction=found, actor=request.user, note=b.note or "")
         return t
 
-    return _act(request, ticket_id, "follow", NoteIn, call)
+    return _act(request, id, "follow", NoteIn, call)

@@ -86,13 +86,19 @@ def board_queryset(project, *, kind=None, severity=None, department=None, buildi
 def close_blockers(ticket: Ticket) -> list[str]:
     """What is still missing before the ticket may be closed (销项), one
     sentence each; empty means it can be closed (API.md closing conditions)."""
+    return [sentence for _action, sentence in close_conditions(ticket)]
+
+
+def close_conditions(ticket: Ticket) -> list[tuple[str | None, str]]:
+    """(the API action that would supply it, or None; sentence) for each thing
+    still missing before the ticket may be closed."""
     status = ticket.status
     if status in (Status.INVALID, Status.CANCELLED):
         return []  # T-8: invalid and cancelled tickets close directly
     if status == Status.CLOSED:
-        return [_("The ticket is already closed.")]
+        return [(None, _("The ticket is already closed."))]
     if status == Status.ON_HOLD:
-        return [_("The ticket is on hold; resume it first.")]
+        return [("resume", _("The ticket is on hold; resume it first."))]
     missing = []
     done = status == Status.DONE and ticket.completed_at is not None
     after_done = ticket.completed_at if done else None
@@ -102,27 +108,27 @@ def close_blockers(ticket: Ticket) -> list[str]:
 
     if ticket.kind == Kind.EMERGENCY:
         if ticket.signed_off_at is None:
-            missing.append(_("The project manager has not signed off."))  # T-14
+            missing.append(("signoff", _("The project manager has not signed off.")))  # T-14
     elif ticket.kind == Kind.REPAIR and ticket.capability == Capability.NOT_OFFERED and not done:
         if ticket.answered_at is None:
-            missing.append(_("The resident has not been told that the service is not offered."))  # T-4
+            missing.append(("answer", _("The resident has not been told that the service is not offered.")))  # T-4
     elif ticket.kind == Kind.REPAIR:
         if not done:
-            missing.append(_("The work is not done yet."))
+            missing.append(("complete", _("The work is not done yet.")))
         if not since_done(ticket.slip_returned_at):
-            missing.append(_("The signed service slip is not back."))  # T-13
+            missing.append(("return_slip", _("The signed service slip is not back.")))  # T-13
         if not (since_done(ticket.visited_at) and ticket.visit_satisfied):
-            missing.append(_("There is no satisfied follow-up visit."))  # T-15
+            missing.append(("visit", _("There is no satisfied follow-up visit.")))  # T-15
     elif ticket.kind == Kind.COMPLAINT:
         if not done:
-            missing.append(_("The work is not done yet."))
+            missing.append(("complete", _("The work is not done yet.")))
         if not since_done(ticket.answered_at):
-            missing.append(_("The resident has not been told the result."))  # T-17
+            missing.append(("answer", _("The resident has not been told the result.")))  # T-17
         if not since_done(ticket.slip_returned_at):
-            missing.append(_("The signed service slip is not back."))  # T-13
+            missing.append(("return_slip", _("The signed service slip is not back.")))  # T-13
     else:  # inquiries and suggestions: answered at once or called back (T-19)
         if ticket.answered_at is None:
-            missing.append(_("The resident has not been answered."))
+            missing.append(("answer", _("The resident has not been answered.")))
     return missing
 
 
@@ -131,6 +137,11 @@ def close_refusal(ticket: Ticket) -> str | None:
     if not blockers:
         return None
     return _("Cannot close: %(missing)s") % {"missing": " ".join(blockers)}
+
+
+def close_missing_actions(ticket: Ticket) -> list[str]:
+    """The API actions that would supply what `close` still misses, in order."""
+    return list(dict.fromkeys(action for action, _sentence in close_conditions(ticket) if action))
 
 
 def action_refusal(ticket: Ticket, action: str) -> str | None:

@@ -34,6 +34,7 @@ from propdesk.tickets.forms import (
     CAPABILITY_SAY,
     PRIMARY_ACTIONS,
     SEVERITY_HELP,
+    CompleteForm,
     DispatchForm,
     FilterForm,
     IntakeForm,
@@ -443,6 +444,8 @@ def _action_form(action, data, ticket):
         if data is None:
             form.initial["department"] = _usual_department(form, ticket)
         return form
+    if form_class is CompleteForm:
+        return form_class(data, prefix=action, ticket=ticket)
     return form_class(data, prefix=action)
 
 
