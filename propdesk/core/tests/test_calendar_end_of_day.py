@@ -16,7 +16,7 @@ def cst(*args):
 
 def lunch_calendar():
     periods = parse_hours("08:30-12:00,13:00-17:30")
-    return BusinessCalendar(tz=TZ, weekly={d: periods for d in range(5)})
+    return BusinessCalendar(tz=TZ, weekly=dict.fromkeys(range(5), periods))
 
 
 def test_lunch_break_belongs_to_its_working_day():
