@@ -43,8 +43,10 @@ def fill(po_text: str, table: dict) -> tuple[str, int]:
 
 if __name__ == "__main__":
     po, table_file = sys.argv[1], sys.argv[2]
+    from pathlib import Path
+
     ns: dict = {}
-    exec(open(table_file, encoding="utf-8").read(), ns)
-    text, n = fill(open(po, encoding="utf-8").read(), ns["TRANSLATIONS"])
-    open(po, "w", encoding="utf-8").write(text if text.endswith("\n") else text + "\n")
+    exec(Path(table_file).read_text(encoding="utf-8"), ns)
+    text, n = fill(Path(po).read_text(encoding="utf-8"), ns["TRANSLATIONS"])
+    Path(po).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     print(f"{po}: filled {n}")
