@@ -76,6 +76,8 @@ LOGOUT_REDIRECT_URL = "core:login"
 # Failed logins allowed per username+address in LOGIN_THROTTLE_WINDOW seconds.
 LOGIN_THROTTLE_LIMIT = env_int("PROPDESK_LOGIN_THROTTLE_LIMIT", 5)
 LOGIN_THROTTLE_WINDOW = env_int("PROPDESK_LOGIN_THROTTLE_WINDOW", 300)
+# Show the demo logins of API.md on the login page (also shown when DEBUG); never on in production.
+SHOW_DEMO_LOGINS = env_bool("PROPDESK_SHOW_DEMO_LOGINS", False)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -86,6 +88,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # collectstatic fills it; WhiteNoise warns when it is missing
 STATICFILES_DIRS = [BASE_DIR / "propdesk" / "static"]
 # Third-party front-end assets installed from the npm registry by `make install`
 # (pinned in package-lock.json); never committed, never loaded from a CDN.

@@ -2,13 +2,17 @@
 address within LOGIN_THROTTLE_WINDOW seconds, further attempts are refused
 until the window passes. Shared by the login page and the token endpoint."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 
 
 def _keys(request, username: str) -> list[str]:
-    addr = request.META.get("REMOTE_ADDR", "")
-    return [f"login-fail:user:{(username or '').lower()[:150]}", f"login-fail:addr:{addr}"]
+    # Hashed: user names may hold any character, cache keys may not.
+    user = hashlib.sha256((username or "").strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+    addr = hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()[:32]
+    return [f"login-fail:user:{user}", f"login-fail:addr:{addr}"]
 
 
 def login_allowed(request, username: str) -> bool:

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from propdesk.apiutils import Forbidden, idempotent_create
@@ -266,4 +266,4 @@ def monthly_signoff(request, payload: SignoffIn):
                                            comment=payload.comment, corrective_action=payload.corrective_action)
         return 201, signoff_json(signoff, period, project)
 
-    return idempotent_create(request, create)
+    return Status(*idempotent_create(request, create))
