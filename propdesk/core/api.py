@@ -35,6 +35,9 @@ class ErrorOut(Schema):
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut})
 def token(request, payload: TokenIn):
+    if "\x00" in payload.username or "\x00" in payload.password:
+        # PostgreSQL refuses NUL in text: such a name can never be a user.
+        raise Unauthorized(_("The username or password is wrong."))
     if not login_allowed(request, payload.username):
         raise TooManyRequests(_("Too many failed logins. Try again in a few minutes."))
     user = authenticate(request, username=payload.username, password=payload.password)

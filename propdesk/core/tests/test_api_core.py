@@ -144,3 +144,9 @@ def test_wrong_method_is_405_in_error_shape(api_as):
     resp = api_as("kefu").delete("/api/v1/projects")
     assert resp.status_code == 405
     assert resp.json()["detail"]
+
+
+def test_nul_in_credentials_is_401_not_500(client, demo):
+    resp = client.post("/api/v1/auth/token", {"username": "kefu\x00", "password": "demo12345"},
+                       content_type="application/json")
+    assert resp.status_code == 401
