@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -112,7 +113,8 @@ def _decode_cursor(cursor: str) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError, RecursionError):
         raise BadInput(_("The cursor is not valid."), {"cursor": [_("Not a cursor from this list.")]}) from None
-    if not isinstance(values, list):
+    if not isinstance(values, list) or any(isinstance(v, str) and "\x00" in v for v in values):
+        # NUL: PostgreSQL refuses it in text, and no cursor of ours holds one.
         raise BadInput(_("The cursor is not valid."), {"cursor": [_("Not a cursor from this list.")]})
     return values
 
@@ -137,7 +139,7 @@ def keyset_page(qs, *, order: tuple[str, ...] = ("-id",), cursor: str | None = N
             condition |= step
         try:
             qs = qs.filter(condition)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ValidationError):  # e.g. a date that does not exist: 9999-99-99
             raise BadInput(_("The cursor is not valid."), {"cursor": [_("Not a cursor from this list.")]}) from None
     rows = list(qs[: limit + 1])
     next_cursor = None

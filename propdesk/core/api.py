@@ -90,9 +90,9 @@ class UnitFilter(Schema):
 def units(request, filters: Query[UnitFilter]):
     project = project_for(request.user, filters.project)
     _staff_only(request)
-    qs = selectors.unit_search(project, filters.q)
+    qs = selectors.unit_search(project, _no_nul(filters.q))
     if filters.building:
-        qs = qs.filter(building__code=filters.building)
+        qs = qs.filter(building__code=filters.building) if "\x00" not in filters.building else qs.none()
     rows, cursor = keyset_page(selectors.units_with_occupants(qs), order=("code", "id"),
                                cursor=filters.cursor, limit=filters.limit)
     return {"items": [unit_out(request.user, u, u.current) for u in rows], "next_cursor": cursor}
@@ -117,7 +117,7 @@ class PersonFilter(Schema):
 def people(request, filters: Query[PersonFilter]):
     project = project_for(request.user, filters.project)
     _staff_only(request)
-    qs = selectors.people_with_units(selectors.person_search(project, filters.q))
+    qs = selectors.people_with_units(selectors.person_search(project, _no_nul(filters.q)))
     rows, cursor = keyset_page(qs, order=("id",), cursor=filters.cursor, limit=filters.limit)
     return {"items": [person_out(request.user, p, p.occupancies.all()) for p in rows], "next_cursor": cursor}
 
@@ -131,6 +131,11 @@ def person_detail(request, person_id: int):
         qs = qs.filter(pk=resident.person_id)  # residents see only themselves
     person = get_object_or_404(selectors.people_with_units(qs), pk=person_id)
     return person_out(user, person, person.occupancies.all())
+
+
+def _no_nul(q: str | None) -> str | None:
+    # PostgreSQL refuses NUL in text; the search page drops it the same way.
+    return q.replace("\x00", "") if q else q
 
 
 def _staff_only(request):

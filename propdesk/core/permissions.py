@@ -48,7 +48,7 @@ def visible_projects(user):
 def project_for(user, code: str | None) -> Project:
     """The project with this code if the user may see it, else 404 (a project
     the user cannot see does not exist for them)."""
-    if not code:
+    if not code or "\x00" in code:  # PostgreSQL refuses NUL in text: such a code names no project
         raise Http404
     project = visible_projects(user).filter(code=code).first()
     if project is None:

@@ -28,6 +28,9 @@ def _sheet(wb, title, headers, rows):
         cell.font = Font(bold=True)
     for row in rows:
         ws.append(list(row))
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # notes and comments are text: "=..." must not become a formula
     for i, header in enumerate(headers, start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, len(str(header)) * 2 + 4)
     return ws

@@ -69,6 +69,10 @@ class Timer(models.Model):
             models.Index(
                 fields=["due_at"], name="timer_running_due_idx", condition=models.Q(state="running")
             ),
+            # A ticket's nearest running deadline (board and inbox order): an index-only probe per ticket.
+            models.Index(
+                fields=["ticket", "due_at"], name="timer_running_ticket_idx", condition=models.Q(state="running")
+            ),
         ]
 
     def __str__(self):

@@ -556,6 +556,11 @@ def webhook_set(*, project, actor, url: str, secret: str = "", is_active: bool =
     url = (url or "").strip()
     secret = (secret or "").strip()
     current = Webhook.objects.filter(project=project).first()
+    # PostgreSQL refuses NUL in text: such an address or secret is bad input, not a 500.
+    if "\x00" in url:
+        raise BadInput(_("The webhook address is not valid."), {"url": [_("Enter an http(s) address.")]})
+    if "\x00" in secret:
+        raise BadInput(_("Remove the NUL characters."), {"secret": [_("Remove the NUL characters.")]})
     if url:
         try:
             URLValidator(schemes=["http", "https"])(url)

@@ -64,6 +64,19 @@ def board_queryset(project, *, kind=None, severity=None, department=None, buildi
     """Open tickets of a project, nearest running deadline first (no deadline
     last), with `next_due` and `overdue` annotated. `department` and
     `building` may be objects or codes; `status` narrows to one open status."""
+    qs = board_filter(project, kind=kind, severity=severity, department=department, building=building,
+                      status=status)
+    qs = qs.annotate(
+        next_due=Min("timers__due_at", filter=Q(timers__state="running")),
+        overdue=overdue_condition(),
+    )
+    return with_details(qs).order_by(F("next_due").asc(nulls_last=True), "id")
+
+
+def board_filter(project, *, kind=None, severity=None, department=None, building=None, status=None) -> QuerySet:
+    """The open tickets of the board with its filters, nothing annotated: the
+    board page sorts and pages them itself (the `next_due` aggregate groups
+    every open ticket, too slow for a page)."""
     qs = Ticket.objects.filter(project=project)
     qs = qs.filter(status=status) if status else qs.filter(status__in=workflow.OPEN)
     if kind:
@@ -76,11 +89,7 @@ def board_queryset(project, *, kind=None, severity=None, department=None, buildi
     if building:
         qs = qs.filter(unit__building__code=building) if isinstance(building, str) else qs.filter(
             unit__building=building)
-    qs = qs.annotate(
-        next_due=Min("timers__due_at", filter=Q(timers__state="running")),
-        overdue=overdue_condition(),
-    )
-    return with_details(qs).order_by(F("next_due").asc(nulls_last=True), "id")
+    return qs
 
 
 def close_blockers(ticket: Ticket) -> list[str]:

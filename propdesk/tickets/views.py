@@ -160,7 +160,7 @@ def apply_filters(qs, data, *, search=True):
     if q:
         cond = Q(description__contains=q) | Q(reporter_name__contains=q) | Q(unit__code__startswith=q)
         cond |= Q(location__contains=q)
-        if q.isdigit():
+        if q.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
             cond |= Q(number=int(q)) | Q(reporter_phone__contains=q)
         qs = qs.filter(cond)
     return qs
@@ -222,7 +222,7 @@ def intake(request):
 @require_GET
 def lookup(request):
     """htmx: units and their current occupants matching a unit code, a name or a phone fragment."""
-    q = (request.GET.get("q") or "").strip()[:64]
+    q = (request.GET.get("q") or "").replace("\x00", "").strip()[:64]  # PostgreSQL refuses NUL in text
     rows = []
     if len(q) >= 1:
         units = units_with_occupants(unit_search(request.project, q).order_by("code"))[:8]
@@ -249,15 +249,15 @@ def lookup(request):
 def board(request):
     """Dispatcher board: open tickets by the nearest running deadline, breached first in line."""
     form, data = filter_form(request)
-    qs = selectors.board_queryset(
+    qs = selectors.board_filter(
         request.project, kind=data.get("kind") or None, severity=data.get("severity") or None,
         department=data.get("department") or None, building=data.get("building") or None,
         status=data.get("status") or None,
     )
     visible = visibility_filter(request.user)
     qs = qs.filter(visible) if visible is not None else qs.none()
-    qs = for_rows(with_due_key(qs))
-    rows, next_cursor = _page(request, qs, ("due_key", "id"))
+    rows, next_cursor = _page_by_keys(request, with_due_key(qs), ("due_key", "id"),
+                                      for_rows(selectors.with_details(Ticket.objects.all())))
     annotate_rows(rows)
     return render(request, "tickets/board.html", {
         "form": form, "rows": rows, "next_cursor": next_cursor,
@@ -274,6 +274,32 @@ def _page(request, qs, order):
         return keyset_page(qs, order=order, cursor=None, limit=PAGE_SIZE)
 
 
+def _page_by_keys(request, qs, order, rows_qs):
+    """`_page` over `qs` (annotated by `with_due_key`) reading only ids and sort
+    keys, then the page's rows from `rows_qs` (joins, prefetches) in the same
+    order: sorting every open ticket with its joined rows is what made the
+    board slow. Tickets with a running timer sort before all others (the rest
+    have FAR_FUTURE), so when they alone fill the page after the cursor, that
+    is the page, found without computing `due_key` for every open ticket."""
+    with_running = qs.filter(pk__in=Timer.objects.filter(state="running").values("ticket_id"))
+    try:
+        keys, next_cursor = keyset_page(with_running.only("id"), order=order,
+                                        cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
+    except ApiError:  # a bad cursor: `_page` below says so
+        keys, next_cursor = None, None
+    if next_cursor is None:  # not a full page: tickets without a running timer may follow
+        keys, next_cursor = _page(request, qs.only("id"), order)
+    full = rows_qs.in_bulk([k.pk for k in keys])
+    rows = []
+    for k in keys:
+        row = full.get(k.pk)
+        if row is not None:
+            for field in order:
+                setattr(row, field.lstrip("-"), getattr(k, field.lstrip("-")))
+            rows.append(row)
+    return rows, next_cursor
+
+
 @staff_page
 @require_GET
 def inbox(request):
@@ -285,8 +311,8 @@ def inbox(request):
         qs = selectors.tickets_visible_to(request.user, request.project).filter(
             department=department, status__in=INBOX_STATUSES
         )
-        qs = for_rows(with_due_key(qs))
-        rows, next_cursor = _page(request, qs, ("due_key", "id"))
+        rows, next_cursor = _page_by_keys(request, with_due_key(qs), ("due_key", "id"),
+                                          for_rows(Ticket.objects.all()))
         annotate_rows(rows)
         for t in rows:
             t.actions = set(selectors.allowed_actions(t, request.user, check_acknowledge=False))
@@ -317,6 +343,7 @@ def ticket_list(request):
 def export(request):
     """The filtered list as an Excel workbook (at most EXPORT_LIMIT rows, newest first)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     form, data = filter_form(request)
     qs = apply_filters(selectors.tickets_visible_to(request.user, request.project), data)
@@ -331,14 +358,22 @@ def export(request):
     def local(value):
         return value.astimezone(tz).replace(tzinfo=None) if value else None
 
+    def text(value):
+        # Typed text (descriptions, names) stays text: "=..." must not become a formula in Excel.
+        if not isinstance(value, str):
+            return value
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+
     for t in qs:
-        ws.append([
+        ws.append([text(v) for v in (
             t.number, local(t.created_at), t.get_kind_display(), t.get_severity_display(),
             t.get_category_display(), t.get_status_display(), t.unit.code if t.unit else "", t.location,
             t.reporter_name, shown_phone(request.user, t.reporter_phone), t.get_channel_display(),
             t.description, t.department.name if t.department else "",
             t.assignee.display_name if t.assignee else "", local(t.completed_at), local(t.closed_at),
-        ])
+        )])
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="tickets-{request.project.code}-{stamp}.xlsx"'

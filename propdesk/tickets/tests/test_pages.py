@@ -462,3 +462,35 @@ def test_board_shows_department_only_its_own_work(as_user, demo):
     other = make_repair(demo)
     rows = [t.pk for t in as_user("gc").get("/tickets/board/").context["rows"]]
     assert mine.pk in rows and other.pk not in rows
+
+
+@pytest.mark.parametrize("page_size", [2, 3, 50])
+def test_board_pages_match_the_full_order(as_user, demo, monkeypatch, page_size):
+    """The board's pages, whether filled by tickets with a running timer alone
+    or not, walk all open tickets in (nearest running deadline, id) order,
+    those without a running timer last, each once."""
+    from propdesk.tickets import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", page_size)
+    now = timezone.now()
+    tickets = [make_repair(demo, description=f"序{i}") for i in range(8)]
+    Timer.objects.filter(ticket__in=tickets).delete()
+    for i, t in enumerate(tickets[:5]):
+        Timer.objects.create(ticket=t, metric="follow_1", started_at=now, due_at=now + dt.timedelta(hours=5 - i))
+    Timer.objects.create(ticket=tickets[1], metric="follow_2", started_at=now, due_at=now - dt.timedelta(hours=9))
+    Timer.objects.create(ticket=tickets[5], metric="follow_1", started_at=now, due_at=now, state="met")
+    far = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+    expected = sorted(
+        Ticket.objects.filter(project=demo, status__in=["new", "dispatched", "accepted", "done", "on_hold",
+                                                          "reopened"]),
+        key=lambda t: (min((x.due_at for x in t.timers.all() if x.state == "running"), default=far), t.pk))
+    c = as_user("diaodu")
+    seen, cursor = [], None
+    while True:
+        resp = c.get("/tickets/board/", {"cursor": cursor} if cursor else {})
+        seen += [t.pk for t in resp.context["rows"]]
+        cursor = resp.context["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [t.pk for t in expected]
+    assert seen.index(tickets[1].pk) == 0
