@@ -29,6 +29,7 @@ from propdesk.tickets.schemas import (
     TriageIn,
     VisitIn,
     event_out,
+    is_resident_viewer,
     ticket_out,
 )
 
@@ -159,7 +160,8 @@ def ticket_events(request, id: int, filters: Query[EventFilter]):
     ticket = selectors.ticket_for(request.user, id)
     qs = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
     rows, cursor = keyset_page(qs, order=("id",), cursor=filters.cursor, limit=filters.limit)
-    return {"items": [event_out(e) for e in rows], "next_cursor": cursor}
+    for_resident = is_resident_viewer(request.user)
+    return {"items": [event_out(e, for_resident=for_resident) for e in rows], "next_cursor": cursor}
 
 
 # ---------------------------------------------------------------- actions

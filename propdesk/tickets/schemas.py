@@ -232,20 +232,44 @@ def ticket_out(user, t, *, with_actions: bool = False) -> dict:
              "done_at": i.done_at, "done_by": _username(i.done_by) if i.done_by_id else None,
              "done_note": i.done_note}
             for i in t.instructions.all()
-        ],
+        ] if not is_resident_viewer(user) else [],  # leaders' instructions are internal
         "close_blockers": selectors.close_blockers(t),
         "actions": selectors.allowed_actions(t, user) if with_actions else None,
     }
 
 
-def event_out(e) -> dict:
+# Staff notes, reasons and leaders' instructions are internal; a resident sees
+# them only on the events addressed to them (the answer, their own visit).
+_INTERNAL_KEYS = frozenset({"note", "reason", "instruction", "text"})
+_RESIDENT_READABLE = frozenset({"create", "answer", "visit"})
+
+
+def is_resident_viewer(user) -> bool:
+    """A portal user (not staff). Memoised on the user object: a missing
+    one-to-one is not cached by Django, and lists call this once per row."""
+    from propdesk.core.permissions import resident_of, staff_of
+
+    if user is None:
+        return False
+    cached = getattr(user, "_propdeskis_resident_viewer", None)
+    if cached is None:
+        cached = not user.is_superuser and staff_of(user) is None and resident_of(user) is not None
+        user._propdeskis_resident_viewer = cached
+    return cached
+
+
+def event_out(e, *, for_resident: bool = False) -> dict:
     from propdesk.tickets.workflow import CODE_TO_ACTION
 
+    action = CODE_TO_ACTION.get(e.action, e.action)
+    data = e.data
+    if for_resident and action not in _RESIDENT_READABLE and isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k not in _INTERNAL_KEYS}
     return {
         "at": e.at,
         "actor": e.actor.username if e.actor_id else None,
-        "action": CODE_TO_ACTION.get(e.action, e.action),
+        "action": action,
         "code": e.action,
         "label": display.event_label(e.action),
-        "data": e.data,
+        "data": data,
     }

@@ -84,3 +84,23 @@ def test_bad_input_never_500_cursor_with_nul(demo, api_as):
     resp = api_as("kefu").get("/api/v1/units", {"project": "DEMO", "cursor": cursor})
     assert resp.status_code == 400
     assert "cursor" in resp.json()["errors"]
+
+
+def test_residents_do_not_see_staff_notes_or_leaders_instructions_of_their_ticket(api_as):
+    """Residents see their own tickets (API.md), but internal notes and leaders'
+    instructions (T-14) stay with the staff; the answer given to them stays visible."""
+    yz = api_as("yz")
+    made = yz.post("/api/v1/tickets", {"project": "DEMO", "kind": "repair", "description": "厨房水龙头漏水"})
+    assert made.status_code == 201, made.content
+    tid = made.json()["id"]
+    diaodu = api_as("diaodu")
+    assert diaodu.post(f"/api/v1/tickets/{tid}/follow", {"note": "业主脾气急，先安抚"}).status_code == 200
+    assert diaodu.post(f"/api/v1/tickets/{tid}/answer", {"note": "师傅下午两点上门"}).status_code == 200
+    events = yz.get(f"/api/v1/tickets/{tid}/events").json()["items"]
+    follow = next(e for e in events if e["action"] == "follow")
+    answer = next(e for e in events if e["action"] == "answer")
+    assert "note" not in follow["data"]
+    assert answer["data"]["note"] == "师傅下午两点上门"
+    staff_view = diaodu.get(f"/api/v1/tickets/{tid}/events").json()["items"]
+    assert next(e for e in staff_view if e["action"] == "follow")["data"]["note"] == "业主脾气急，先安抚"
+    assert yz.get(f"/api/v1/tickets/{tid}").json()["instructions"] == []
