@@ -48,6 +48,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "propdesk.settings"
 import django
 
 django.setup()
+from benchlib import not_null_columns  # noqa: E402 (bench/ is on sys.path when run as a script)
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, models
@@ -90,25 +91,7 @@ def ticket_columns():
         "closed_at": "CASE WHEN s.status IN ('closed', 'cancelled', 'invalid') "
                      "THEN s.created_at + interval '3 days' END",
     }
-    cols = {}
-    for f in Ticket._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        if f.name in special:
-            cols[f.column] = special[f.name]
-        elif f.null:
-            continue
-        elif isinstance(f, models.BooleanField):
-            cols[f.column] = "false"
-        elif isinstance(f, models.DateTimeField):
-            cols[f.column] = special["created_at"]
-        elif isinstance(f, models.CharField | models.TextField):
-            cols[f.column] = "''"
-        elif isinstance(f, models.IntegerField | models.DecimalField):
-            cols[f.column] = "0"
-        else:
-            raise SystemExit(f"bench: no filler for ticket column {f.column}")
-    return cols
+    return not_null_columns(Ticket, special, special["created_at"])
 
 
 def build():
