@@ -40,6 +40,8 @@ class Metric(models.TextChoices):
     FOLLOW_1 = "follow_1", pgettext_lazy("sla metric", "first follow-up")
     FOLLOW_2 = "follow_2", pgettext_lazy("sla metric", "second follow-up")
     VISIT = "visit", pgettext_lazy("sla metric", "follow-up visit")
+    SLIP = "slip", pgettext_lazy("sla metric", "report slip signed")
+    REMEDY = "remedy", pgettext_lazy("sla metric", "department remedy")
 
 
 class TimerState(models.TextChoices):

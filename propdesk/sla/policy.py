@@ -3,7 +3,8 @@ spec turns a start moment into a due moment on the project's calendar.
 
 Specs: "30m" (clock minutes), "2h" (clock hours), "2d" (calendar days, same
 wall-clock time), "1wd" (working days), "4bh" (working hours), "eod" (end of
-the working day: API.md)."""
+the working day: API.md), "off" (an optional time limit not used: the
+figures API.md's default table doesn't name are off by default)."""
 
 from __future__ import annotations
 
@@ -26,20 +27,26 @@ FIGURES: dict[str, tuple[str, object]] = {
     "visit": ("2d", _("Follow-up visit after a repair")),
     "visit_safety": ("2d", _("Follow-up visit after a safety-facility repair")),
     "visit_leak": ("3d", _("Follow-up visit after the leak test")),
+    # Optional (DOMAIN T-11, T-12), off by default so the timers of API.md's table stay as they are.
+    "slip_complaint": ("off", _("Report slip signed for by the department complained about (T-11; e.g. 10m)")),
+    "remedy_complaint": ("off", _("Department's remedy for a complaint (T-12; e.g. 3d)")),
     "climb_emergency": ("5m", _("Unacknowledged emergency escalation climbs after")),
     "climb_other": ("1h", _("Unacknowledged escalation climbs after")),
 }
 
 DEFAULT_FIGURES = {key: spec for key, (spec, _label) in FIGURES.items()}
 
-_SPEC = re.compile(r"^(?:(\d{1,4})(m|h|d|wd|bh)|eod)$")
+_SPEC = re.compile(r"^(?:(\d{1,4})(m|h|d|wd|bh)|eod|off)$")
+OFF = "off"
+# Figures that may be switched off; the others always apply.
+OPTIONAL = frozenset({"slip_complaint", "remedy_complaint"})
 
 
 def valid_spec(spec: str) -> bool:
     if not isinstance(spec, str):
         return False
     m = _SPEC.match(spec.strip())
-    return bool(m) and (spec.strip() == "eod" or int(m.group(1)) > 0)
+    return bool(m) and (spec.strip() in ("eod", OFF) or int(m.group(1)) > 0)
 
 
 def normalise(spec: str) -> str:
@@ -49,7 +56,7 @@ def normalise(spec: str) -> str:
 def figures_with_defaults(figures: dict | None) -> dict:
     merged = dict(DEFAULT_FIGURES)
     for key, value in (figures or {}).items():
-        if key in merged and valid_spec(value):
+        if key in merged and valid_spec(value) and (normalise(value) != OFF or key in OPTIONAL):
             merged[key] = normalise(value)
     return merged
 
@@ -58,6 +65,8 @@ def due_from(spec: str, start: dt.datetime, calendar) -> dt.datetime:
     """The due moment of `spec` counted from `start` on `calendar` (a
     core.calendar.BusinessCalendar)."""
     spec = normalise(spec)
+    if spec == OFF:
+        raise ValueError("a switched-off time limit has no due time")
     if spec == "eod":
         return calendar.end_of_working_day(start)
     m = _SPEC.match(spec)

@@ -45,7 +45,15 @@ from propdesk.core.permissions import is_manager, is_staff_in, rank_of, staff_of
 from propdesk.core.services import audit_record
 from propdesk.sla import notify
 from propdesk.sla.models import Escalation, Metric, Notification, Policy, Reason, Timer, TimerState
-from propdesk.sla.policy import DEFAULT_FIGURES, FIGURES, figures_with_defaults, normalise, valid_spec
+from propdesk.sla.policy import (
+    DEFAULT_FIGURES,
+    FIGURES,
+    OFF,
+    OPTIONAL,
+    figures_with_defaults,
+    normalise,
+    valid_spec,
+)
 from propdesk.tickets.models import Kind, Severity, Status
 
 OPEN_TIMER_STATES = (TimerState.RUNNING, TimerState.PAUSED)
@@ -104,10 +112,14 @@ def policy_create_version(*, project, actor, figures: dict) -> Policy:
     clean = {}
     for key in FIGURES:
         value = figures.get(key)
+        if value is None and key in OPTIONAL:
+            value = DEFAULT_FIGURES[key]  # optional limits left out stay off
         if value is None:
             errors[key] = [_("Required.")]
         elif not valid_spec(value):
             errors[key] = [_("Use a number with m, h, d, wd or bh (e.g. 30m, 2h, 3d), or eod.")]
+        elif normalise(value) == OFF and key not in OPTIONAL:
+            errors[key] = [_("This time limit cannot be switched off.")]
         else:
             clean[key] = normalise(value)
     unknown = set(figures) - set(FIGURES)
@@ -154,6 +166,12 @@ def _starting_specs(ticket, figures) -> dict[str, str | None]:
     specs: dict[str, str | None] = {}
     if ticket.kind == Kind.COMPLAINT:
         specs.update(_complaint_specs(ticket, figures))
+        # T-11 / T-12, when the project switched them on: the department complained
+        # about signs for the report slip (accept) and answers with its remedy (complete).
+        if figures["slip_complaint"] != OFF:
+            specs[Metric.SLIP] = figures["slip_complaint"]
+        if figures["remedy_complaint"] != OFF:
+            specs[Metric.REMEDY] = figures["remedy_complaint"]
     elif ticket.kind == Kind.EMERGENCY:
         specs[Metric.FORWARD] = figures["forward_emergency"]
     if ticket.kind in FOLLOWED_KINDS:
@@ -258,9 +276,13 @@ def timers_on_ticket_event(*, ticket, action: str, actor, at, data) -> None:
     elif action == "answer":
         if Metric.ANSWER in timers:
             _stop(timers[Metric.ANSWER], at)
+    elif action == "accept":
+        if Metric.SLIP in timers:
+            _stop(timers[Metric.SLIP], at)
     elif action == "complete":
-        if Metric.RESOLVE in timers:
-            _stop(timers[Metric.RESOLVE], at)
+        for metric in (Metric.RESOLVE, Metric.SLIP, Metric.REMEDY):
+            if metric in timers:
+                _stop(timers[metric], at)
         if ticket.kind == Kind.REPAIR:
             _start_visit(ticket, timers, at)
     elif action == "visit":
