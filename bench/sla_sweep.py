@@ -10,16 +10,12 @@ postgres://postgres@127.0.0.1:5432). Not part of the test suite."""
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "propdesk_bench"
+
+from benchlib import not_null_columns, open_bench_database  # bench/ is on sys.path as a script
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -27,23 +23,7 @@ parser.add_argument("--due", type=int, default=1_000)
 parser.add_argument("--keep", action="store_true", help="reuse an existing bench database")
 args = parser.parse_args()
 
-import psycopg
-
-with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone()
-    if exists and not args.keep:
-        admin.execute(f"DROP DATABASE {DB} WITH (FORCE)")
-        exists = None
-    if not exists:
-        admin.execute(f"CREATE DATABASE {DB}")
-    fresh = not exists
-
-os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "propdesk.settings"
-import django
-
-django.setup()
-from benchlib import not_null_columns  # noqa: E402 (bench/ is on sys.path when run as a script)
+fresh = open_bench_database(DB, keep=args.keep)
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
