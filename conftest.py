@@ -59,8 +59,9 @@ def api_as(demo, client):
 
     def make(username):
         c = Client()
-        resp = c.post("/api/v1/auth/token", {"username": username, "password": "demo12345"},
-                      content_type="application/json")
+        resp = c.post(
+            "/api/v1/auth/token", {"username": username, "password": "demo12345"}, content_type="application/json"
+        )
         assert resp.status_code == 200, resp.content
         return ApiClient(c, resp.json()["token"])
 
@@ -68,8 +69,15 @@ def api_as(demo, client):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-quic", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")

@@ -84,8 +84,10 @@ for i in range(args.units):
 buf = io.BytesIO()
 wb.save(buf)
 data = buf.getvalue()
-print(f"workbook: {args.units} units, {len(seen_buildings)} buildings, {n_people} people, {n_people} occupancies, "
-      f"{len(data) / 1e6:.1f} MB, generated in {time.perf_counter() - t0:.1f} s")
+print(
+    f"workbook: {args.units} units, {len(seen_buildings)} buildings, {n_people} people, {n_people} occupancies, "
+    f"{len(data) / 1e6:.1f} MB, generated in {time.perf_counter() - t0:.1f} s"
+)
 
 t0 = time.perf_counter()
 result = estate_import(project=project, actor=None, data=data)

@@ -81,13 +81,19 @@ def search_page(q):
 
 
 rng = random.Random(7)
-sample = list(Person.objects.filter(project=project).order_by("?").values_list("name", "phone")[:args.queries * 3])
+sample = list(Person.objects.filter(project=project).order_by("?").values_list("name", "phone")[: args.queries * 3])
 kinds = {
-    "unit code prefix": [rng.choice(["", "1"]) + f"{rng.randint(101, 330)}-{rng.randint(1, 2)}-{rng.randint(1, 30)}"
-                         for _ in range(args.queries)],
-    "name fragment": [name[:2] if i % 3 == 0 else (name[1:] if i % 3 == 1 else name)
-                      for i, (name, _) in enumerate(sample[:args.queries])],
-    "phone fragment": [phone[-4:] if i % 2 == 0 else phone[3:10] for i, (_, phone) in enumerate(sample[:args.queries])],
+    "unit code prefix": [
+        rng.choice(["", "1"]) + f"{rng.randint(101, 330)}-{rng.randint(1, 2)}-{rng.randint(1, 30)}"
+        for _ in range(args.queries)
+    ],
+    "name fragment": [
+        name[:2] if i % 3 == 0 else (name[1:] if i % 3 == 1 else name)
+        for i, (name, _) in enumerate(sample[: args.queries])
+    ],
+    "phone fragment": [
+        phone[-4:] if i % 2 == 0 else phone[3:10] for i, (_, phone) in enumerate(sample[: args.queries])
+    ],
 }
 search_page("warm-up")
 print(f"\nsearch page calls ({args.queries} queries per kind, first {LIMIT} units + first {LIMIT} people):")

@@ -39,9 +39,16 @@ def ticket_columns(project_id, department_id, assignee_id):
     """Column → SQL expression for every NOT NULL column of the ticket table
     (g = the generate_series value); generic so new ticket columns still fill."""
     special = {
-        "project": str(project_id), "number": "g", "kind": "'repair'", "status": "'dispatched'",
-        "department": str(department_id), "assignee": str(assignee_id), "channel": "'phone'",
-        "description": "'bench ' || g", "reporter_name": "'张三'", "reporter_phone": "'13800001111'",
+        "project": str(project_id),
+        "number": "g",
+        "kind": "'repair'",
+        "status": "'dispatched'",
+        "department": str(department_id),
+        "assignee": str(assignee_id),
+        "channel": "'phone'",
+        "description": "'bench ' || g",
+        "reporter_name": "'张三'",
+        "reporter_phone": "'13800001111'",
         "created_at": "now() - interval '400 days' + (g * interval '30 seconds')",
         "updated_at": "now() - interval '400 days' + (g * interval '30 seconds')",
     }
@@ -58,18 +65,27 @@ def build():
     cols = ticket_columns(project.pk, department.pk, assignee.pk)
     n, due = args.tickets, args.due
     with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO tickets_ticket ({', '.join(cols)}) "
-                    f"SELECT {', '.join(cols.values())} FROM generate_series(1, %s) AS g", [n])
+        cur.execute(
+            f"INSERT INTO tickets_ticket ({', '.join(cols)}) "
+            f"SELECT {', '.join(cols.values())} FROM generate_series(1, %s) AS g",
+            [n],
+        )
         # History: a met first follow-up per ticket.
-        cur.execute("""INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, stopped_at, state, policy_id)
+        cur.execute(
+            """INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, stopped_at, state, policy_id)
                        SELECT id, 'follow_1', created_at, created_at + interval '2 hours',
-                              created_at + interval '1 hour', 'met', %s FROM tickets_ticket""", [policy.pk])
+                              created_at + interval '1 hour', 'met', %s FROM tickets_ticket""",
+            [policy.pk],
+        )
         # Running second follow-ups: all due in the future except `due` of them.
-        cur.execute("""INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, state, policy_id)
+        cur.execute(
+            """INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, state, policy_id)
                        SELECT id, 'follow_2', created_at,
                               CASE WHEN number <= %s THEN now() - interval '1 hour'
                                    ELSE now() + interval '30 days' + (number * interval '1 second') END,
-                              'running', %s FROM tickets_ticket""", [due, policy.pk])
+                              'running', %s FROM tickets_ticket""",
+            [due, policy.pk],
+        )
         cur.execute("UPDATE core_counter SET value = %s WHERE project_id = %s AND name = 'ticket'", [n, project.pk])
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
@@ -87,11 +103,13 @@ else:  # re-arm a kept database: the due timers run again, their escalations go
 with connection.cursor() as cur:
     cur.execute("SELECT count(*) FROM tickets_ticket")
     print(f"tickets: {cur.fetchone()[0]:,}")
-    cur.execute("EXPLAIN SELECT id, ticket_id FROM sla_timer WHERE state = 'running' AND due_at <= now() "
-                "ORDER BY due_at LIMIT 500")
+    cur.execute(
+        "EXPLAIN SELECT id, ticket_id FROM sla_timer WHERE state = 'running' AND due_at <= now() "
+        "ORDER BY due_at LIMIT 500"
+    )
     print("due-timer query plan:", " / ".join(r[0].strip() for r in cur.fetchall()))
 
-run_sweep(now=timezone.now() - dt.timedelta(days=1))   # warm-up: a long-lived sweeper has its imports loaded
+run_sweep(now=timezone.now() - dt.timedelta(days=1))  # warm-up: a long-lived sweeper has its imports loaded
 t0 = time.perf_counter()
 result = run_sweep()
 print(f"sweep with {args.due:,} due: {time.perf_counter() - t0:.3f} s  ({result})")
@@ -101,5 +119,7 @@ for _ in range(20):
     t0 = time.perf_counter()
     run_sweep()
     idle.append(time.perf_counter() - t0)
-print(f"sweep with nothing due: median {statistics.median(idle) * 1000:.1f} ms, max {max(idle) * 1000:.1f} ms "
-      f"over {len(idle)} runs")
+print(
+    f"sweep with nothing due: median {statistics.median(idle) * 1000:.1f} ms, max {max(idle) * 1000:.1f} ms "
+    f"over {len(idle)} runs"
+)

@@ -59,17 +59,25 @@ def ticket_columns():
     """Column → SQL expression over the staging row `s` for every NOT NULL
     column of the ticket table; generic so new ticket columns still fill."""
     special = {
-        "project": "s.project_id", "number": "s.g", "kind": "s.kind", "status": "s.status",
-        "severity": "CASE WHEN s.kind = 'complaint' THEN (ARRAY['major','important','minor'])[s.g % 3 + 1] "
-                    "ELSE '' END",
+        "project": "s.project_id",
+        "number": "s.g",
+        "kind": "s.kind",
+        "status": "s.status",
+        "severity": "CASE WHEN s.kind = 'complaint' THEN (ARRAY['major','important','minor'])[s.g % 3 + 1] ELSE '' END",
         "category": f"(ARRAY{CATEGORIES!r})[s.g % {len(CATEGORIES)} + 1]",
-        "unit": "s.unit_id", "department": "s.department_id", "assignee": "s.assignee_id",
-        "created_by": "s.created_by_id", "channel": "(ARRAY['phone','phone','visit','app'])[s.g % 4 + 1]",
-        "description": "'bench ' || s.g", "reporter_name": "'张三'", "reporter_phone": "'13800001111'",
-        "created_at": "s.created_at", "updated_at": "s.created_at + interval '1 day'",
+        "unit": "s.unit_id",
+        "department": "s.department_id",
+        "assignee": "s.assignee_id",
+        "created_by": "s.created_by_id",
+        "channel": "(ARRAY['phone','phone','visit','app'])[s.g % 4 + 1]",
+        "description": "'bench ' || s.g",
+        "reporter_name": "'张三'",
+        "reporter_phone": "'13800001111'",
+        "created_at": "s.created_at",
+        "updated_at": "s.created_at + interval '1 day'",
         "completed_at": "CASE WHEN s.status IN ('done', 'closed') THEN s.created_at + interval '6 hours' END",
         "closed_at": "CASE WHEN s.status IN ('closed', 'cancelled', 'invalid') "
-                     "THEN s.created_at + interval '3 days' END",
+        "THEN s.created_at + interval '3 days' END",
     }
     return not_null_columns(Ticket, special, special["created_at"])
 
@@ -103,8 +111,10 @@ def build():
         cur.execute("UPDATE stage SET department_id = NULL WHERE status = 'new'")
         cur.execute("ALTER TABLE stage ADD COLUMN assignee_id bigint")
         cur.execute(f"UPDATE stage SET assignee_id = {gc.pk} WHERE department_id = {depts['gongcheng']} AND g % 2 = 0")
-        cur.execute(f"INSERT INTO tickets_ticket ({', '.join(cols)}) SELECT {', '.join(cols.values())} "
-                    f"FROM stage s ORDER BY s.g")
+        cur.execute(
+            f"INSERT INTO tickets_ticket ({', '.join(cols)}) SELECT {', '.join(cols.values())} "
+            f"FROM stage s ORDER BY s.g"
+        )
         closed = "t.status IN ('closed', 'cancelled', 'invalid')"
         # Follow-ups for every ticket but inquiries and suggestions: met, or (about 3% of the
         # history and every open ticket older than 8 hours) breached; the young open ones run.
@@ -155,15 +165,18 @@ else:
 
 project = Project.objects.get(code="DEMO")
 with connection.cursor() as cur:
-    cur.execute("SELECT count(*), count(*) FILTER (WHERE status NOT IN ('closed', 'cancelled', 'invalid')) "
-                "FROM tickets_ticket")
+    cur.execute(
+        "SELECT count(*), count(*) FILTER (WHERE status NOT IN ('closed', 'cancelled', 'invalid')) FROM tickets_ticket"
+    )
     total, open_ = cur.fetchone()
     cur.execute("SELECT count(*) FROM sla_timer")
     timers = cur.fetchone()[0]
     cur.execute("SELECT count(*) FROM tickets_ticketevent")
     events = cur.fetchone()[0]
-print(f"tickets: {total:,} ({open_:,} open, {100 * (total - open_) / total:.1f}% closed), "
-      f"timers: {timers:,}, events: {events:,}")
+print(
+    f"tickets: {total:,} ({open_:,} open, {100 * (total - open_) / total:.1f}% closed), "
+    f"timers: {timers:,}, events: {events:,}"
+)
 
 User = get_user_model()
 tokens = {}
@@ -191,8 +204,9 @@ cursor = None
 for _ in range(49):
     body = api.get("/api/v1/tickets", {"project": "DEMO", **({"cursor": cursor} if cursor else {})}).json()
     cursor = body["next_cursor"]
-newest_open = Ticket.objects.filter(project=project, status="dispatched").order_by("-id").values_list(
-    "pk", flat=True).first()
+newest_open = (
+    Ticket.objects.filter(project=project, status="dispatched").order_by("-id").values_list("pk", flat=True).first()
+)
 
 REQUESTS = [
     ("api list, first page", api, "/api/v1/tickets", {"project": "DEMO"}),
@@ -239,8 +253,10 @@ for label, client, url, params in REQUESTS:
     median = statistics.median(times)
     p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
     worst = max(worst, median)
-    print(f"{label:45} {median:10.1f} {p95:8.1f} {len(captured):8d} "
-          f"{sum(float(q['time']) for q in captured) * 1000:7.1f} {rows!s:>5}")
+    print(
+        f"{label:45} {median:10.1f} {p95:8.1f} {len(captured):8d} "
+        f"{sum(float(q['time']) for q in captured) * 1000:7.1f} {rows!s:>5}"
+    )
     if args.explain:
         connection.ensure_connection()
         slow = []

@@ -34,7 +34,7 @@ def fill(po_text: str, table: dict) -> tuple[str, int]:
             value = table.get((ctx, msgid)) if ctx is not None else None
             value = value or table.get(msgid)
             if msgid and not current and value:
-                entry = entry[: m_str.start()] + "msgstr " + quote(value) + entry[m_str.end():].lstrip("\n")
+                entry = entry[: m_str.start()] + "msgstr " + quote(value) + entry[m_str.end() :].lstrip("\n")
                 entry = entry.replace(", fuzzy", "")
                 filled += 1
         out.append(entry)

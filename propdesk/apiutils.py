@@ -195,7 +195,11 @@ def idempotent_create(request: HttpRequest, create) -> tuple[int, Any]:
         with transaction.atomic():
             status, body = create()
             IdempotencyRecord.objects.create(
-                user=request.user, key=key, path=path, body_digest=digest, status=status,
+                user=request.user,
+                key=key,
+                path=path,
+                body_digest=digest,
+                status=status,
                 response=json.loads(json.dumps(body, default=str)),
             )
     except IntegrityError:

@@ -129,5 +129,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PROPDESK_LOG_LEVEL", "WARNING")},
 }
-
-

@@ -21,8 +21,12 @@ class ApiClient:
         return self.client.get(path, params or {}, headers=self._headers(headers))
 
     def post(self, path, data=None, headers=None):
-        return self.client.post(path, json.dumps(data if data is not None else {}, default=str),
-                                content_type="application/json", headers=self._headers(headers))
+        return self.client.post(
+            path,
+            json.dumps(data if data is not None else {}, default=str),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
 
     def delete(self, path, headers=None):
         return self.client.delete(path, headers=self._headers(headers))

@@ -93,16 +93,18 @@ def units(request, filters: Query[UnitFilter]):
     qs = selectors.unit_search(project, _no_nul(filters.q))
     if filters.building:
         qs = qs.filter(building__code=filters.building) if "\x00" not in filters.building else qs.none()
-    rows, cursor = keyset_page(selectors.units_with_occupants(qs), order=("code", "id"),
-                               cursor=filters.cursor, limit=filters.limit)
+    rows, cursor = keyset_page(
+        selectors.units_with_occupants(qs), order=("code", "id"), cursor=filters.cursor, limit=filters.limit
+    )
     return {"items": [unit_out(request.user, u, u.current) for u in rows], "next_cursor": cursor}
 
 
 @router.get("/units/{unit_id}", response=UnitOut)
 def unit_detail(request, unit_id: int):
     _staff_only(request)
-    unit = get_object_or_404(selectors.units_with_occupants(
-        Unit.objects.filter(project__in=visible_projects(request.user))), pk=unit_id)
+    unit = get_object_or_404(
+        selectors.units_with_occupants(Unit.objects.filter(project__in=visible_projects(request.user))), pk=unit_id
+    )
     return unit_out(request.user, unit, unit.current)
 
 

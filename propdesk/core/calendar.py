@@ -23,7 +23,7 @@ MAX_SEARCH_DAYS = 3660
 
 
 def parse_hours(text: str) -> tuple[tuple[dt.time, dt.time], ...]:
-    """"08:30-12:00,13:00-17:30" → ((08:30, 12:00), (13:00, 17:30)). Raises ValueError."""
+    """ "08:30-12:00,13:00-17:30" → ((08:30, 12:00), (13:00, 17:30)). Raises ValueError."""
     periods = []
     for part in (text or "").replace("，", ",").split(","):
         part = part.strip()
@@ -93,8 +93,7 @@ class BusinessCalendar:
         if local is None:
             local = self.weekly.get(day.weekday(), ())
         return tuple(
-            (dt.datetime.combine(day, s, tzinfo=self.tz), dt.datetime.combine(day, e, tzinfo=self.tz))
-            for s, e in local
+            (dt.datetime.combine(day, s, tzinfo=self.tz), dt.datetime.combine(day, e, tzinfo=self.tz)) for s, e in local
         )
 
     def is_working_day(self, day: dt.date) -> bool:

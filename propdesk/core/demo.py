@@ -133,8 +133,13 @@ def _seed_estate(project: Project) -> None:
                 for r in range(1, ROOMS_PER_FLOOR + 1):
                     room = f"{floor}{r:02d}"
                     unit = Unit.objects.create(
-                        project=project, building=building, code=Unit.make_code(str(b), str(e), room),
-                        entrance=str(e), room=room, floor=floor, area=Decimal(rng.choice([89, 96, 112, 128, 143])),
+                        project=project,
+                        building=building,
+                        code=Unit.make_code(str(b), str(e), room),
+                        entrance=str(e),
+                        room=room,
+                        floor=floor,
+                        area=Decimal(rng.choice([89, 96, 112, 128, 143])),
                         state=Unit.State.OCCUPIED,
                     )
                     _seed_household(project, unit, rng, start)
@@ -143,11 +148,14 @@ def _seed_estate(project: Project) -> None:
 def _seed_household(project, unit, rng, start):
     seq = unit.pk
     owner = Person.objects.create(
-        project=project, name=person_name(rng), phone=f"138{seq:08d}"[-11:],
+        project=project,
+        name=person_name(rng),
+        phone=f"138{seq:08d}"[-11:],
         id_number=id_number(rng, rng.randint(1955, 1995)),
     )
     Occupancy.objects.create(unit=unit, person=owner, role=Occupancy.Role.OWNER, start=start)
     if rng.random() < 0.6:
-        family = Person.objects.create(project=project, name=owner.name[0] + person_name(rng)[1:],
-                                       phone=f"139{seq:08d}"[-11:])
+        family = Person.objects.create(
+            project=project, name=owner.name[0] + person_name(rng)[1:], phone=f"139{seq:08d}"[-11:]
+        )
         Occupancy.objects.create(unit=unit, person=family, role=Occupancy.Role.FAMILY, start=start)

@@ -53,8 +53,28 @@ def unit_position(i: int) -> tuple[str, str, str, int]:
 
 
 # Real county-level region codes (not the base demo's 110101), for ID numbers.
-REGIONS = ("110105", "310104", "440304", "330106", "320102", "510107", "420106", "610113", "370102", "210102",
-           "120101", "500103", "350203", "430104", "410105", "340104", "360102", "450103", "530102", "130102")
+REGIONS = (
+    "110105",
+    "310104",
+    "440304",
+    "330106",
+    "320102",
+    "510107",
+    "420106",
+    "610113",
+    "370102",
+    "210102",
+    "120101",
+    "500103",
+    "350203",
+    "430104",
+    "410105",
+    "340104",
+    "360102",
+    "450103",
+    "530102",
+    "130102",
+)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 DAYS_1950_2000 = 18262  # 1950-01-01 … 1999-12-31; 3659 is prime to it, so k → date is one-to-one
 
@@ -70,15 +90,24 @@ def scale_id_number(k: int) -> str:
 def household(i: int) -> list[tuple[str, Person]]:
     """Deterministic residents of the i-th unit: [(role, unsaved Person)]."""
     rng = random.Random(1_000_003 * (i + 1))
-    owner = Person(name=person_name(rng), phone=scale_phone(OWNER_PREFIXES, i),
-                   id_number=scale_id_number(2 * i))
+    owner = Person(name=person_name(rng), phone=scale_phone(OWNER_PREFIXES, i), id_number=scale_id_number(2 * i))
     people = [(Occupancy.Role.OWNER, owner)]
     if rng.random() < 0.6:
-        people.append((Occupancy.Role.FAMILY, Person(name=owner.name[0] + person_name(rng)[1:],
-                                                     phone=scale_phone(FAMILY_PREFIXES, i))))
+        people.append(
+            (
+                Occupancy.Role.FAMILY,
+                Person(name=owner.name[0] + person_name(rng)[1:], phone=scale_phone(FAMILY_PREFIXES, i)),
+            )
+        )
     if rng.random() < 0.25:
-        people.append((Occupancy.Role.TENANT, Person(name=person_name(rng), phone=scale_phone(TENANT_PREFIXES, i),
-                                                     id_number=scale_id_number(2 * i + 1))))
+        people.append(
+            (
+                Occupancy.Role.TENANT,
+                Person(
+                    name=person_name(rng), phone=scale_phone(TENANT_PREFIXES, i), id_number=scale_id_number(2 * i + 1)
+                ),
+            )
+        )
     return people
 
 
@@ -92,48 +121,74 @@ def seed_scale(project: Project, n: int, stdout=None) -> int:
     started = time.monotonic()
     positions = [unit_position(i) for i in range(n)]
     building_codes = sorted({p[0] for p in positions}, key=int)
-    existing_buildings = set(Building.objects.filter(project=project, code__in=building_codes)
-                             .values_list("code", flat=True))
-    Building.objects.bulk_create([
-        Building(project=project, code=code, name=f"{code}栋", floors=FLOORS)
-        for code in building_codes if code not in existing_buildings
-    ], batch_size=1000)
-    building_ids = dict(Building.objects.filter(project=project, code__in=building_codes)
-                        .values_list("code", "id"))
-    existing_units = set(Unit.objects.filter(project=project, building_id__in=building_ids.values())
-                         .values_list("code", flat=True))
+    existing_buildings = set(
+        Building.objects.filter(project=project, code__in=building_codes).values_list("code", flat=True)
+    )
+    Building.objects.bulk_create(
+        [
+            Building(project=project, code=code, name=f"{code}栋", floors=FLOORS)
+            for code in building_codes
+            if code not in existing_buildings
+        ],
+        batch_size=1000,
+    )
+    building_ids = dict(Building.objects.filter(project=project, code__in=building_codes).values_list("code", "id"))
+    existing_units = set(
+        Unit.objects.filter(project=project, building_id__in=building_ids.values()).values_list("code", flat=True)
+    )
     missing = [i for i, (b, e, r, _f) in enumerate(positions) if Unit.make_code(b, e, r) not in existing_units]
     start = dt.date(2018, 3, 1)
     created = 0
     for offset in range(0, len(missing), BATCH_UNITS):
-        batch = missing[offset:offset + BATCH_UNITS]
+        batch = missing[offset : offset + BATCH_UNITS]
         with transaction.atomic():
             units, people, roles = [], [], []
             for i in batch:
                 b, e, r, floor = positions[i]
                 rng = random.Random(i)
                 residents = household(i)
-                state = Unit.State.RENTED if any(role == Occupancy.Role.TENANT for role, _ in residents) \
+                state = (
+                    Unit.State.RENTED
+                    if any(role == Occupancy.Role.TENANT for role, _ in residents)
                     else Unit.State.OCCUPIED
-                units.append(Unit(project=project, building_id=building_ids[b], code=Unit.make_code(b, e, r),
-                                  entrance=e, room=r, floor=floor, area=rng.choice(AREAS), state=state))
+                )
+                units.append(
+                    Unit(
+                        project=project,
+                        building_id=building_ids[b],
+                        code=Unit.make_code(b, e, r),
+                        entrance=e,
+                        room=r,
+                        floor=floor,
+                        area=rng.choice(AREAS),
+                        state=state,
+                    )
+                )
                 for role, person in residents:
                     person.project = project
                     people.append(person)
                     roles.append((len(units) - 1, role))
             Unit.objects.bulk_create(units, batch_size=2000)
             Person.objects.bulk_create(people, batch_size=2000)
-            Occupancy.objects.bulk_create([
-                Occupancy(unit_id=units[u].pk, person_id=p.pk, role=role, start=start)
-                for (u, role), p in zip(roles, people, strict=True)
-            ], batch_size=2000)
+            Occupancy.objects.bulk_create(
+                [
+                    Occupancy(unit_id=units[u].pk, person_id=p.pk, role=role, start=start)
+                    for (u, role), p in zip(roles, people, strict=True)
+                ],
+                batch_size=2000,
+            )
             created += len(units)
         if stdout is not None:
-            stdout.write(f"  scale: {offset + len(batch)}/{len(missing)} units "
-                         f"({time.monotonic() - started:.1f} s)")
+            stdout.write(f"  scale: {offset + len(batch)}/{len(missing)} units ({time.monotonic() - started:.1f} s)")
     if created:
-        audit_record(actor=None, action="estate.scale_seeded", object_type="core.project", object_id=project.pk,
-                     project=project, new={"units": created, "n": n})
+        audit_record(
+            actor=None,
+            action="estate.scale_seeded",
+            object_type="core.project",
+            object_id=project.pk,
+            project=project,
+            new={"units": created, "n": n},
+        )
     if stdout is not None:
         stdout.write(f"Scale estate: {n} units wanted, {created} created in {time.monotonic() - started:.1f} s.")
     return created

@@ -77,15 +77,36 @@ def _reverse(labels: dict, extra: dict | None = None) -> dict:
     return out
 
 
-USE_VALUES = _reverse(USE_LABELS, {"住宅用房": Unit.Use.RESIDENTIAL, "商业": Unit.Use.SHOP, "写字楼": Unit.Use.OFFICE,
-                                   "车库": Unit.Use.PARKING})
-STATE_VALUES = _reverse(STATE_LABELS, {"入住": Unit.State.OCCUPIED, "自住": Unit.State.OCCUPIED,
-                                       "已出租": Unit.State.RENTED, "装修": Unit.State.RENOVATING})
-ROLE_VALUES = _reverse(ROLE_LABELS, {"家庭成员": Occupancy.Role.FAMILY, "租客": Occupancy.Role.TENANT,
-                                     "中介": Occupancy.Role.AGENT, "代理": Occupancy.Role.AGENT})
-ID_TYPE_VALUES = _reverse(ID_TYPE_LABELS, {"身份证": Person.IdType.RESIDENT_ID,
-                                           "港澳居民来往内地通行证": Person.IdType.HK_MACAO,
-                                           "台胞证": Person.IdType.TAIWAN})
+USE_VALUES = _reverse(
+    USE_LABELS,
+    {"住宅用房": Unit.Use.RESIDENTIAL, "商业": Unit.Use.SHOP, "写字楼": Unit.Use.OFFICE, "车库": Unit.Use.PARKING},
+)
+STATE_VALUES = _reverse(
+    STATE_LABELS,
+    {
+        "入住": Unit.State.OCCUPIED,
+        "自住": Unit.State.OCCUPIED,
+        "已出租": Unit.State.RENTED,
+        "装修": Unit.State.RENOVATING,
+    },
+)
+ROLE_VALUES = _reverse(
+    ROLE_LABELS,
+    {
+        "家庭成员": Occupancy.Role.FAMILY,
+        "租客": Occupancy.Role.TENANT,
+        "中介": Occupancy.Role.AGENT,
+        "代理": Occupancy.Role.AGENT,
+    },
+)
+ID_TYPE_VALUES = _reverse(
+    ID_TYPE_LABELS,
+    {
+        "身份证": Person.IdType.RESIDENT_ID,
+        "港澳居民来往内地通行证": Person.IdType.HK_MACAO,
+        "台胞证": Person.IdType.TAIWAN,
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -234,8 +255,9 @@ def _open(data: bytes):
     import openpyxl
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise WorkbookRefused("上传的文件不是 Excel 工作簿（.xlsx）：内容无法识别，"
-                              "请用 Excel 或 WPS 另存为 .xlsx 后再上传。")
+        raise WorkbookRefused(
+            "上传的文件不是 Excel 工作簿（.xlsx）：内容无法识别，请用 Excel 或 WPS 另存为 .xlsx 后再上传。"
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
@@ -294,8 +316,7 @@ def _read_sheets(wb) -> tuple[dict[str, SheetRows], list[RowError]]:
             if values is None or all(v is None or _text(v) == "" for v in values):
                 continue
             if len(rows) >= MAX_ROWS_PER_SHEET:
-                errors.append(RowError(sheet_name, number, "",
-                                       f"行数超过 {MAX_ROWS_PER_SHEET} 行，请分成几个文件导入"))
+                errors.append(RowError(sheet_name, number, "", f"行数超过 {MAX_ROWS_PER_SHEET} 行，请分成几个文件导入"))
                 break
             rows.append((number, {k: values[i] if i < len(values) else None for k, i in index.items()}))
         sheets[sheet_name] = SheetRows(sheet_name, rows)
@@ -341,12 +362,21 @@ class Existing:
 
     @classmethod
     def load(cls, project) -> Existing:
-        buildings = {b["code"]: b for b in Building.objects.filter(project=project).values("id", "code", "name",
-                                                                                         "floors")}
-        units = {u["code"]: u for u in Unit.objects.filter(project=project).values(
-            "id", "code", "building_id", "entrance", "room", "floor", "area", "use", "state")}
-        people = {p["id"]: p for p in Person.objects.filter(project=project).order_by("id").values(
-            "id", "name", "phone", "phone2", "id_type", "id_number", "email", "note")}
+        buildings = {
+            b["code"]: b for b in Building.objects.filter(project=project).values("id", "code", "name", "floors")
+        }
+        units = {
+            u["code"]: u
+            for u in Unit.objects.filter(project=project).values(
+                "id", "code", "building_id", "entrance", "room", "floor", "area", "use", "state"
+            )
+        }
+        people = {
+            p["id"]: p
+            for p in Person.objects.filter(project=project)
+            .order_by("id")
+            .values("id", "name", "phone", "phone2", "id_type", "id_number", "email", "note")
+        }
         by_id: dict[str, int] = {}
         by_np: dict[tuple[str, str], int] = {}
         for p in people.values():
@@ -355,8 +385,9 @@ class Existing:
             by_np.setdefault((p["name"], p["phone"]), p["id"])
         occupancies = {
             (o["unit_id"], o["person_id"], o["role"], o["start"]): o
-            for o in Occupancy.objects.filter(unit__project=project).order_by("id").values(
-                "id", "unit_id", "person_id", "role", "start", "end")
+            for o in Occupancy.objects.filter(unit__project=project)
+            .order_by("id")
+            .values("id", "unit_id", "person_id", "role", "start", "end")
         }
         return cls(buildings, units, people, by_id, by_np, occupancies)
 
@@ -476,8 +507,18 @@ def _plan_units(plan: Plan, sheet: SheetRows | None, existing: Existing, buildin
             ok = False
         if ok:
             seen[code] = number
-            plan.units.append({"code": code, "building": building, "entrance": entrance, "room": room,
-                               "floor": floor, "area": area, "use": use, "state": state})
+            plan.units.append(
+                {
+                    "code": code,
+                    "building": building,
+                    "entrance": entrance,
+                    "room": room,
+                    "floor": floor,
+                    "area": area,
+                    "use": use,
+                    "state": state,
+                }
+            )
         elif code:
             plan.bad_units.add(code)
     return codes | set(seen)
@@ -522,8 +563,12 @@ def _plan_people(plan: Plan, sheet: SheetRows | None, existing: Existing, today)
         raw_id = row.get("id_number")
         id_number = _text(raw_id).replace(" ", "").upper()
         if isinstance(raw_id, int | float) and len(id_number) >= 15:
-            plan.error(sheet.name, number, "证件号码",
-                       "证件号码被 Excel 存成了数字，末几位可能已丢失：请把该列设为文本格式后重新填写")
+            plan.error(
+                sheet.name,
+                number,
+                "证件号码",
+                "证件号码被 Excel 存成了数字，末几位可能已丢失：请把该列设为文本格式后重新填写",
+            )
             ok = False
         elif id_number:
             if (id_type or Person.IdType.RESIDENT_ID) == Person.IdType.RESIDENT_ID:
@@ -552,21 +597,33 @@ def _plan_people(plan: Plan, sheet: SheetRows | None, existing: Existing, today)
         key = ("id", id_number) if id_number else ("np", name, phones[0])
         if key in seen:
             what = f"证件号码 {id_number}" if id_number else f"姓名 {name} 和手机号 {phones[0] or '（空）'}"
-            plan.error(sheet.name, number, "证件号码" if id_number else "姓名",
-                       f"{what} 在本表中重复（第 {seen[key]} 行已有）")
+            plan.error(
+                sheet.name, number, "证件号码" if id_number else "姓名", f"{what} 在本表中重复（第 {seen[key]} 行已有）"
+            )
             continue
         seen[key] = number
         index = len(plan.people)
-        plan.people.append({"name": name, "phone": phones[0], "phone2": phones[1], "id_type": id_type,
-                            "id_number": id_number, "email": email, "note": note, "row": number})
+        plan.people.append(
+            {
+                "name": name,
+                "phone": phones[0],
+                "phone2": phones[1],
+                "id_type": id_type,
+                "id_number": id_number,
+                "email": email,
+                "note": note,
+                "row": number,
+            }
+        )
         ref = ("file", index)
         keys[key] = ref
         keys.setdefault(("np", name, phones[0]), ref)
     return keys
 
 
-def _plan_occupancies(plan: Plan, sheet: SheetRows | None, existing: Existing, unit_codes: set[str],
-                      person_keys: dict) -> None:
+def _plan_occupancies(
+    plan: Plan, sheet: SheetRows | None, existing: Existing, unit_codes: set[str], person_keys: dict
+) -> None:
     if sheet is None:
         return
     seen: dict[tuple, int] = {}
@@ -602,8 +659,12 @@ def _plan_occupancies(plan: Plan, sheet: SheetRows | None, existing: Existing, u
                 ok = False  # its row in 人员 is already reported
             elif person is None:
                 how = f"证件号码 {id_number}" if id_number else f"姓名 {name}、手机号 {phone or '（空）'}"
-                plan.error(sheet.name, number, "证件号码" if id_number else "姓名",
-                           f"找不到人员（{how}）：请先在“人员”表中列出")
+                plan.error(
+                    sheet.name,
+                    number,
+                    "证件号码" if id_number else "姓名",
+                    f"找不到人员（{how}）：请先在“人员”表中列出",
+                )
                 ok = False
         role = _choice(plan, sheet.name, number, "身份", row.get("role"), ROLE_VALUES)
         if role is None:
@@ -628,12 +689,14 @@ def _plan_occupancies(plan: Plan, sheet: SheetRows | None, existing: Existing, u
             continue
         key = (unit, person, role, dates["start"])
         if key in seen:
-            plan.error(sheet.name, number, "房号",
-                       f"同一房屋、人员、身份和起始日期的记录在本表中重复（第 {seen[key]} 行已有）")
+            plan.error(
+                sheet.name, number, "房号", f"同一房屋、人员、身份和起始日期的记录在本表中重复（第 {seen[key]} 行已有）"
+            )
             continue
         seen[key] = number
-        plan.occupancies.append({"unit": unit, "person": person, "role": role, "start": dates["start"],
-                                 "end": dates["end"]})
+        plan.occupancies.append(
+            {"unit": unit, "person": person, "role": role, "start": dates["start"], "end": dates["end"]}
+        )
 
 
 # ---------------------------------------------------------------- writing workbooks
@@ -658,8 +721,12 @@ def template_workbook() -> bytes:
     notes.title = SHEET_NOTES
     notes.append(["物业客服系统 · 房产资料导入模板"])
     notes.append(["每张表第一行是表头，请勿修改；从第二行起每行一条记录。不需要导入的表可以删除。"])
-    notes.append(["带 * 的列必填。已有的楼栋、房屋、人员、入住关系按编号/房号/证件号码（或姓名+手机号）识别，"
-                  "再次导入会更新而不会重复。"])
+    notes.append(
+        [
+            "带 * 的列必填。已有的楼栋、房屋、人员、入住关系按编号/房号/证件号码（或姓名+手机号）识别，"
+            "再次导入会更新而不会重复。"
+        ]
+    )
     notes.append(["空白单元格不会清除系统里已有的值。任何一行有错误时，整个文件都不会导入，并逐行列出错误。"])
     notes.append([])
     notes.append(["表", "列", "说明", "示例"])
@@ -688,9 +755,14 @@ def template_workbook() -> bytes:
                 for row in range(2, 2002):
                     ws.cell(row=row, column=i).number_format = "@"
             if col.choices:
-                dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True,
-                                    showErrorMessage=True, errorTitle="请从列表中选择",
-                                    error="可选：" + "/".join(col.choices))
+                dv = DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(col.choices) + '"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle="请从列表中选择",
+                    error="可选：" + "/".join(col.choices),
+                )
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}100000")
         ws.freeze_panes = "A2"
@@ -722,26 +794,60 @@ def export_workbook(project) -> bytes:
     for b in Building.objects.filter(project=project).order_by("code").values_list("code", "name", "floors"):
         ws.append([text_cell(ws, b[0]), text_cell(ws, b[1]), b[2]])
     ws = sheet(SHEET_UNITS, UNIT_COLUMNS)
-    for u in (Unit.objects.filter(project=project).order_by("code")
-              .values_list("code", "building__code", "entrance", "room", "floor", "area", "use", "state")
-              .iterator(chunk_size=5000)):
-        ws.append([text_cell(ws, u[0]), text_cell(ws, u[1]), text_cell(ws, u[2]), text_cell(ws, u[3]), u[4],
-                   float(u[5]) if u[5] is not None else None, USE_LABELS.get(u[6], u[6]),
-                   STATE_LABELS.get(u[7], u[7])])
+    for u in (
+        Unit.objects.filter(project=project)
+        .order_by("code")
+        .values_list("code", "building__code", "entrance", "room", "floor", "area", "use", "state")
+        .iterator(chunk_size=5000)
+    ):
+        ws.append(
+            [
+                text_cell(ws, u[0]),
+                text_cell(ws, u[1]),
+                text_cell(ws, u[2]),
+                text_cell(ws, u[3]),
+                u[4],
+                float(u[5]) if u[5] is not None else None,
+                USE_LABELS.get(u[6], u[6]),
+                STATE_LABELS.get(u[7], u[7]),
+            ]
+        )
     ws = sheet(SHEET_PEOPLE, PERSON_COLUMNS)
-    for p in (Person.objects.filter(project=project).order_by("id")
-              .values_list("name", "phone", "phone2", "id_type", "id_number", "email", "note")
-              .iterator(chunk_size=5000)):
-        ws.append([text_cell(ws, p[0]), text_cell(ws, p[1]), text_cell(ws, p[2]), ID_TYPE_LABELS.get(p[3], p[3]),
-                   text_cell(ws, p[4]), text_cell(ws, p[5]), text_cell(ws, p[6])])
+    for p in (
+        Person.objects.filter(project=project)
+        .order_by("id")
+        .values_list("name", "phone", "phone2", "id_type", "id_number", "email", "note")
+        .iterator(chunk_size=5000)
+    ):
+        ws.append(
+            [
+                text_cell(ws, p[0]),
+                text_cell(ws, p[1]),
+                text_cell(ws, p[2]),
+                ID_TYPE_LABELS.get(p[3], p[3]),
+                text_cell(ws, p[4]),
+                text_cell(ws, p[5]),
+                text_cell(ws, p[6]),
+            ]
+        )
     ws = sheet(SHEET_OCCUPANCIES, OCCUPANCY_COLUMNS)
-    for o in (Occupancy.objects.filter(unit__project=project).order_by("unit__code", "id")
-              .values_list("unit__code", "person__name", "person__id_number", "person__phone", "role", "start",
-                           "end")
-              .iterator(chunk_size=5000)):
-        ws.append([text_cell(ws, o[0]), text_cell(ws, o[1]), text_cell(ws, o[2]), text_cell(ws, o[3]),
-                   ROLE_LABELS.get(o[4], o[4]), o[5].isoformat() if o[5] else None,
-                   o[6].isoformat() if o[6] else None])
+    for o in (
+        Occupancy.objects.filter(unit__project=project)
+        .order_by("unit__code", "id")
+        .values_list("unit__code", "person__name", "person__id_number", "person__phone", "role", "start", "end")
+        .iterator(chunk_size=5000)
+    ):
+        ws.append(
+            [
+                text_cell(ws, o[0]),
+                text_cell(ws, o[1]),
+                text_cell(ws, o[2]),
+                text_cell(ws, o[3]),
+                ROLE_LABELS.get(o[4], o[4]),
+                o[5].isoformat() if o[5] else None,
+                o[6].isoformat() if o[6] else None,
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

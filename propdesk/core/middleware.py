@@ -74,5 +74,3 @@ class ApiErrorShapeMiddleware:
             return JsonResponse({"detail": _("The request body is too large."), "errors": {}}, status=413)
         log.exception("API error on %s", request.path)
         return JsonResponse({"detail": _("Internal error."), "errors": {}}, status=500)
-
-

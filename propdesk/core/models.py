@@ -196,9 +196,7 @@ class Staff(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff")
     display_name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
-    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
     rank = models.PositiveSmallIntegerField(_("rank"), choices=Rank.choices, default=Rank.STAFF)
     # Front-desk dispatcher role (调度员) or on-duty officer (当值).
     is_dispatcher = models.BooleanField(_("dispatcher"), default=False)

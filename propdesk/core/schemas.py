@@ -112,7 +112,5 @@ def person_out(user, person, occupancies=None) -> dict:
         "phone2": shown_phone(user, person.phone2),
         "id_type": person.id_type,
         "id_number": shown_id_number(user, person.id_number),
-        "units": [
-            {"unit": o.unit.code, "role": o.role, "start": o.start, "end": o.end} for o in (occupancies or [])
-        ],
+        "units": [{"unit": o.unit.code, "role": o.role, "start": o.start, "end": o.end} for o in (occupancies or [])],
     }

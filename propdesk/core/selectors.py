@@ -34,8 +34,11 @@ def unit_search(project, q: str | None):
     q = (q or "").strip()
     if q:
         by_code = Unit.objects.filter(project=project, code__startswith=q).order_by().values("pk")
-        by_person = (Occupancy.objects.filter(person__in=person_search(project, q).order_by().values("pk"))
-                     .order_by().values("unit_id"))
+        by_person = (
+            Occupancy.objects.filter(person__in=person_search(project, q).order_by().values("pk"))
+            .order_by()
+            .values("unit_id")
+        )
         qs = qs.filter(pk__in=by_code.union(by_person))
     return qs
 
@@ -57,16 +60,24 @@ def person_search(project, q: str | None):
             elif connections[qs.db].vendor == "postgresql":
                 # One expression over both numbers, matching the trigram index of
                 # migration 0003: an OR of two indexes made the planner scan.
-                qs = qs.alias(phones=Func(F("phone"), F("phone2"), template="(%(expressions)s)",
-                                          arg_joiner=" || ' ' || ", output_field=TextField())
-                              ).filter(phones__contains=q)
+                qs = qs.alias(
+                    phones=Func(
+                        F("phone"),
+                        F("phone2"),
+                        template="(%(expressions)s)",
+                        arg_joiner=" || ' ' || ",
+                        output_field=TextField(),
+                    )
+                ).filter(phones__contains=q)
             else:
                 qs = qs.filter(Q(phone__contains=q) | Q(phone2__contains=q))
         else:
             if connections[qs.db].vendor == "postgresql":
-                qs = qs.alias(name_chars=Func(F("name"), Value(None), function="string_to_array",
-                                              output_field=ArrayField(TextField()))
-                              ).filter(name_chars__contains=sorted(set(q)))
+                qs = qs.alias(
+                    name_chars=Func(
+                        F("name"), Value(None), function="string_to_array", output_field=ArrayField(TextField())
+                    )
+                ).filter(name_chars__contains=sorted(set(q)))
                 if len(q) > 1:  # one character: containing it is the whole test
                     qs = qs.filter(name__contains=q)
                 # (…and leaving out the redundant LIKE keeps the row estimate

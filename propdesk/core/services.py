@@ -42,8 +42,17 @@ def changed(old: dict | None, new: dict | None) -> tuple[dict | None, dict | Non
     return {k: old.get(k) for k in keys}, {k: new[k] for k in keys}
 
 
-def audit_record(*, actor, action: str, obj: Model | None = None, object_type: str = "", object_id="",
-                 old: dict | None = None, new: dict | None = None, project: Project | None = None) -> AuditLog:
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id="",
+    old: dict | None = None,
+    new: dict | None = None,
+    project: Project | None = None,
+) -> AuditLog:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -96,16 +105,36 @@ def calendar_seed(*, project: Project, actor=None, years: list[int] | None = Non
     rows = []
     for day, name in chinese_calendar.holidays.items():
         if day.year in years and day not in existing:
-            rows.append(CalendarDay(project=project, date=day, kind=CalendarDay.Kind.OFF,
-                                    name=_holiday_name(name), source="chinese-calendar"))
+            rows.append(
+                CalendarDay(
+                    project=project,
+                    date=day,
+                    kind=CalendarDay.Kind.OFF,
+                    name=_holiday_name(name),
+                    source="chinese-calendar",
+                )
+            )
     for day, name in chinese_calendar.workdays.items():
         if day.year in years and day.weekday() >= 5 and day not in existing:
-            rows.append(CalendarDay(project=project, date=day, kind=CalendarDay.Kind.WORKDAY,
-                                    name=_holiday_name(name), source="chinese-calendar"))
+            rows.append(
+                CalendarDay(
+                    project=project,
+                    date=day,
+                    kind=CalendarDay.Kind.WORKDAY,
+                    name=_holiday_name(name),
+                    source="chinese-calendar",
+                )
+            )
     CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
-        audit_record(actor=actor, action="calendar.seeded", object_type="core.project", object_id=project.pk,
-                     project=project, new={"days": len(rows), "years": years})
+        audit_record(
+            actor=actor,
+            action="calendar.seeded",
+            object_type="core.project",
+            object_id=project.pk,
+            project=project,
+            new={"days": len(rows), "years": years},
+        )
     return len(rows)
 
 
@@ -179,8 +208,14 @@ def estate_import(*, project: Project, actor, data: bytes, today: dt.date | None
         if errors:
             return ImportResult(errors=errors, truncated=plan.truncated)
         counts = _apply_estate_plan(project, plan, existing)
-        audit_record(actor=actor, action="estate.imported", object_type="core.project", object_id=project.pk,
-                     project=project, new={"counts": counts, "sheets": sorted(sheets)})
+        audit_record(
+            actor=actor,
+            action="estate.imported",
+            object_type="core.project",
+            object_id=project.pk,
+            project=project,
+            new={"counts": counts, "sheets": sorted(sheets)},
+        )
     return ImportResult(counts=counts)
 
 
@@ -215,15 +250,30 @@ def _apply_estate_plan(project, plan, existing) -> dict:
     fields_ = ["building_id", "entrance", "room", "floor", "area", "use", "state"]
     new, changed_rows = [], []
     for row in plan.units:
-        wanted = {"building_id": building_ids[row["building"]], "entrance": row["entrance"], "room": row["room"],
-                  "floor": row["floor"], "area": row["area"], "use": row["use"], "state": row["state"]}
+        wanted = {
+            "building_id": building_ids[row["building"]],
+            "entrance": row["entrance"],
+            "room": row["room"],
+            "floor": row["floor"],
+            "area": row["area"],
+            "use": row["use"],
+            "state": row["state"],
+        }
         current = existing.units.get(row["code"])
         if current is None:
-            new.append(Unit(project=project, code=row["code"], **{
-                **wanted, "use": row["use"] or Unit.Use.RESIDENTIAL, "state": row["state"] or Unit.State.VACANT}))
+            new.append(
+                Unit(
+                    project=project,
+                    code=row["code"],
+                    **{**wanted, "use": row["use"] or Unit.Use.RESIDENTIAL, "state": row["state"] or Unit.State.VACANT},
+                )
+            )
         elif diff := _diff_update(current, wanted):
-            changed_rows.append(Unit(id=current["id"], project=project, code=row["code"],
-                                     **{**{k: current[k] for k in fields_}, **diff}))
+            changed_rows.append(
+                Unit(
+                    id=current["id"], project=project, code=row["code"], **{**{k: current[k] for k in fields_}, **diff}
+                )
+            )
     Unit.objects.bulk_create(new, batch_size=IMPORT_BATCH)
     Unit.objects.bulk_update(changed_rows, fields_, batch_size=IMPORT_BATCH)
     tally("units", len(new), len(changed_rows), len(plan.units))
@@ -271,11 +321,20 @@ def _apply_estate_plan(project, plan, existing) -> dict:
         unit_id = unit_ids[row["unit"]]
         current = existing.occupancies.get((unit_id, person_id, row["role"], row["start"]))
         if current is None:
-            new.append(Occupancy(unit_id=unit_id, person_id=person_id, role=row["role"], start=row["start"],
-                                 end=row["end"]))
+            new.append(
+                Occupancy(unit_id=unit_id, person_id=person_id, role=row["role"], start=row["start"], end=row["end"])
+            )
         elif row["end"] is not None and current["end"] != row["end"]:
-            changed_rows.append(Occupancy(id=current["id"], unit_id=unit_id, person_id=person_id, role=row["role"],
-                                          start=row["start"], end=row["end"]))
+            changed_rows.append(
+                Occupancy(
+                    id=current["id"],
+                    unit_id=unit_id,
+                    person_id=person_id,
+                    role=row["role"],
+                    start=row["start"],
+                    end=row["end"],
+                )
+            )
     Occupancy.objects.bulk_create(new, batch_size=IMPORT_BATCH)
     Occupancy.objects.bulk_update(changed_rows, ["end"], batch_size=IMPORT_BATCH)
     tally("occupancies", len(new), len(changed_rows), len(plan.occupancies))
@@ -298,8 +357,12 @@ def _periods_from_text(text: str):
         return parse_hours(text)
     except ValueError:
         raise CalendarInputError(
-            _("“%(text)s” is not a list of periods like 08:30-12:00,13:00-17:30 (each ending after it starts, "
-              "not overlapping).") % {"text": text})
+            _(
+                "“%(text)s” is not a list of periods like 08:30-12:00,13:00-17:30 (each ending after it starts, "
+                "not overlapping)."
+            )
+            % {"text": text}
+        )
 
 
 def calendar_set_weekly(*, project: Project, actor, weekly: dict[int, str]) -> None:
@@ -322,15 +385,23 @@ def calendar_set_weekly(*, project: Project, actor, weekly: dict[int, str]) -> N
         if old == new:
             return
         WorkingPeriod.objects.filter(project=project).delete()
-        WorkingPeriod.objects.bulk_create([
-            WorkingPeriod(project=project, weekday=day, start=s, end=e) for day, ps in periods.items() for s, e in ps
-        ])
-        audit_record(actor=actor, action="calendar.weekly_changed", object_type="core.project",
-                     object_id=project.pk, project=project, old=old, new=new)
+        WorkingPeriod.objects.bulk_create(
+            [WorkingPeriod(project=project, weekday=day, start=s, end=e) for day, ps in periods.items() for s, e in ps]
+        )
+        audit_record(
+            actor=actor,
+            action="calendar.weekly_changed",
+            object_type="core.project",
+            object_id=project.pk,
+            project=project,
+            old=old,
+            new=new,
+        )
 
 
-def calendar_set_day(*, project: Project, actor, date: dt.date, kind: str, hours: str = "",
-                     name: str = "") -> CalendarDay:
+def calendar_set_day(
+    *, project: Project, actor, date: dt.date, kind: str, hours: str = "", name: str = ""
+) -> CalendarDay:
     """Add or change a dated exception: a day off, a make-up working day (调休;
     empty hours = the normal weekday hours) or special hours."""
     from django.utils.translation import gettext as _
@@ -352,8 +423,14 @@ def calendar_set_day(*, project: Project, actor, date: dt.date, kind: str, hours
         new = snapshot(day, ["kind", "hours", "name", "source"])
         if old != new:
             day.save()
-            audit_record(actor=actor, action="calendar.day_set", obj=day, project=project,
-                         old=old, new={**new, "date": date.isoformat()})
+            audit_record(
+                actor=actor,
+                action="calendar.day_set",
+                obj=day,
+                project=project,
+                old=old,
+                new={**new, "date": date.isoformat()},
+            )
     return day
 
 
@@ -365,6 +442,13 @@ def calendar_clear_day(*, project: Project, actor, date: dt.date) -> bool:
             return False
         old = {**snapshot(day, ["kind", "hours", "name", "source"]), "date": date.isoformat()}
         day.delete()
-        audit_record(actor=actor, action="calendar.day_cleared", object_type="core.calendarday",
-                     object_id=date.isoformat(), project=project, old=old, new=None)
+        audit_record(
+            actor=actor,
+            action="calendar.day_cleared",
+            object_type="core.calendarday",
+            object_id=date.isoformat(),
+            project=project,
+            old=old,
+            new=None,
+        )
     return True

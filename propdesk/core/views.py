@@ -40,8 +40,9 @@ _MAX_PK = 2**63 - 1  # larger ids overflow the database integer and are simply n
 
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -112,12 +113,17 @@ def dashboard(request):
         return resident_home(request, resident)
     project = request.project
     staff = staff_of(request.user)
-    return render(request, "core/dashboard.html", {
-        "display_name": (staff.display_name if staff else "") or request.user.get_full_name()
-        or request.user.username,
-        "calendar_warning": project is not None and calendar_missing_next_year(project),
-        "next_year": timezone.localdate().year + 1,
-    })
+    return render(
+        request,
+        "core/dashboard.html",
+        {
+            "display_name": (staff.display_name if staff else "")
+            or request.user.get_full_name()
+            or request.user.username,
+            "calendar_warning": project is not None and calendar_missing_next_year(project),
+            "next_year": timezone.localdate().year + 1,
+        },
+    )
 
 
 def resident_home(request, resident):
@@ -157,8 +163,9 @@ def search(request):
     units, people = [], []
     if q and project is not None:
         units = list(selectors.units_with_occupants(selectors.unit_search(project, q).order_by("code"))[:SEARCH_LIMIT])
-        people = list(selectors.people_with_units(selectors.person_search(project, q).order_by("name", "id"))
-                      [:SEARCH_LIMIT])
+        people = list(
+            selectors.people_with_units(selectors.person_search(project, q).order_by("name", "id"))[:SEARCH_LIMIT]
+        )
         for unit in units:
             unit.current.sort(key=_occupant_order)
             for occ in unit.current:
@@ -186,8 +193,11 @@ def _split(occupancies):
 
 
 def _audit_rows(object_type: str, pk: int):
-    return list(AuditLog.objects.filter(object_type=object_type, object_id=str(pk))
-                .select_related("actor").order_by("-at", "-id")[:HISTORY_LIMIT])
+    return list(
+        AuditLog.objects.filter(object_type=object_type, object_id=str(pk))
+        .select_related("actor")
+        .order_by("-at", "-id")[:HISTORY_LIMIT]
+    )
 
 
 @login_required
@@ -206,8 +216,7 @@ def unit_detail(request, pk: int):
     unit = qs.filter(pk=_int_pk(pk)).first()
     if unit is None:
         raise Http404
-    occupancies = list(Occupancy.objects.filter(unit=unit).select_related("person")
-                       .order_by("role", "start", "id"))
+    occupancies = list(Occupancy.objects.filter(unit=unit).select_related("person").order_by("role", "start", "id"))
     for occ in occupancies:
         occ.person.phone_shown = shown_phone(user, occ.person.phone)
     now, before = _split(occupancies)

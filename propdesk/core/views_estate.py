@@ -75,7 +75,8 @@ def import_page(request):
             problem = _("Only Excel workbooks (.xlsx) can be imported; save the file as .xlsx and try again.")
         elif upload.size > excel.MAX_UPLOAD_BYTES:
             problem = _("The file is larger than %(mb)d MB; split it into several workbooks.") % {
-                "mb": context["max_mb"]}
+                "mb": context["max_mb"]
+            }
         if problem is None:
             try:
                 result = estate_import(project=project, actor=request.user, data=upload.read())
@@ -115,8 +116,11 @@ def calendar_page(request):
         action = request.POST.get("action")
         try:
             if action == "weekly":
-                calendar_set_weekly(project=project, actor=request.user,
-                                    weekly={d: request.POST.get(f"weekday_{d}", "") for d in range(7)})
+                calendar_set_weekly(
+                    project=project,
+                    actor=request.user,
+                    weekly={d: request.POST.get(f"weekday_{d}", "") for d in range(7)},
+                )
                 messages.success(request, _("Weekly working hours saved."))
             elif action in ("set_day", "clear_day"):
                 try:
@@ -124,14 +128,20 @@ def calendar_page(request):
                 except ValueError:
                     raise CalendarInputError(_("Enter the date as YYYY-MM-DD."))
                 if action == "set_day":
-                    calendar_set_day(project=project, actor=request.user, date=date,
-                                     kind=request.POST.get("kind", ""), hours=request.POST.get("hours", ""),
-                                     name=request.POST.get("name", ""))
+                    calendar_set_day(
+                        project=project,
+                        actor=request.user,
+                        date=date,
+                        kind=request.POST.get("kind", ""),
+                        hours=request.POST.get("hours", ""),
+                        name=request.POST.get("name", ""),
+                    )
                     messages.success(request, _("%(date)s saved.") % {"date": date.isoformat()})
                 else:
                     calendar_clear_day(project=project, actor=request.user, date=date)
-                    messages.success(request, _("%(date)s follows the weekly hours again.") % {
-                        "date": date.isoformat()})
+                    messages.success(
+                        request, _("%(date)s follows the weekly hours again.") % {"date": date.isoformat()}
+                    )
                 year = date.year
             else:
                 raise CalendarInputError(_("Unknown action."))
@@ -165,11 +175,19 @@ def calendar_page(request):
                     kind = exception.kind
                 else:
                     kind = "work" if working else "rest"
-                cells.append({"date": day, "kind": kind, "working": working, "today": day == today,
-                              "title": exception.name if exception else ""})
+                cells.append(
+                    {
+                        "date": day,
+                        "kind": kind,
+                        "working": working,
+                        "today": day == today,
+                        "title": exception.name if exception else "",
+                    }
+                )
             weeks.append(cells)
-        months.append({"number": month, "weeks": weeks,
-                       "working_days": sum(1 for w in weeks for c in w if c and c["working"])})
+        months.append(
+            {"number": month, "weeks": weeks, "working_days": sum(1 for w in weeks for c in w if c and c["working"])}
+        )
     known_until = calendar_known_until()
     context = {
         "project": project,
@@ -183,10 +201,11 @@ def calendar_page(request):
         "year_missing": not by_date,
         "year_unknown": year > known_until,
         "known_until": known_until,
-        "next_year_missing": year == today.year and not CalendarDay.objects.filter(
-            project=project, date__year=today.year + 1).exists(),
+        "next_year_missing": year == today.year
+        and not CalendarDay.objects.filter(project=project, date__year=today.year + 1).exists(),
         "next_year": today.year + 1,
-        "weekday_names": [_(w)[:3] if request.LANGUAGE_CODE == "en" else "一二三四五六日"[i]
-                          for i, w in enumerate(WEEKDAYS)],
+        "weekday_names": [
+            _(w)[:3] if request.LANGUAGE_CODE == "en" else "一二三四五六日"[i] for i, w in enumerate(WEEKDAYS)
+        ],
     }
     return render(request, "core/estate_calendar.html", context, status=status)

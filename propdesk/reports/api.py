@@ -132,14 +132,20 @@ class MonthlyReportOut(Schema):
     still_open: int = Field(description="tickets open at the month's end, or now while the month runs")
     still_open_at: dt.datetime
     complaints: TicketCountsOut
-    on_time: OnTimeSectionOut = Field(description=(
-        "timers (not cancelled) due in the month or stopped in it; met = state met (stopped on time); "
-        "breached = state breached (swept, or stopped late) or running past due; running-not-yet-due and "
-        "paused timers are undecided and not counted"))
+    on_time: OnTimeSectionOut = Field(
+        description=(
+            "timers (not cancelled) due in the month or stopped in it; met = state met (stopped on time); "
+            "breached = state breached (swept, or stopped late) or running past due; running-not-yet-due and "
+            "paused timers are undecided and not counted"
+        )
+    )
     on_time_rate: dict[str, float | None] = Field(description="by_metric rates alone")
-    repeat_complaints: int = Field(description=(
-        "complaints registered in the month with an earlier complaint on the same unit and category "
-        "within the 3 calendar months before it (T-20)"))
+    repeat_complaints: int = Field(
+        description=(
+            "complaints registered in the month with an earlier complaint on the same unit and category "
+            "within the 3 calendar months before it (T-20)"
+        )
+    )
     repeats: list[RepeatOut]
     signoff: SignoffOut | None
 
@@ -160,53 +166,99 @@ def _user_name(user) -> str | None:
 
 def review_item(ticket, period) -> dict:
     local = period.local
-    breached = [{"metric": t.metric, "state": t.state, "started_at": local(t.started_at),
-                 "due_at": local(t.due_at), "stopped_at": local(t.stopped_at)} for t in ticket.breached_timers]
+    breached = [
+        {
+            "metric": t.metric,
+            "state": t.state,
+            "started_at": local(t.started_at),
+            "due_at": local(t.due_at),
+            "stopped_at": local(t.stopped_at),
+        }
+        for t in ticket.breached_timers
+    ]
     return {
-        "id": ticket.pk, "number": ticket.number, "kind": ticket.kind, "severity": ticket.severity,
-        "category": ticket.category, "status": ticket.status,
-        "unit": ticket.unit.code if ticket.unit_id else None, "location": ticket.location,
+        "id": ticket.pk,
+        "number": ticket.number,
+        "kind": ticket.kind,
+        "severity": ticket.severity,
+        "category": ticket.category,
+        "status": ticket.status,
+        "unit": ticket.unit.code if ticket.unit_id else None,
+        "location": ticket.location,
         "department": ticket.department.code if ticket.department_id else None,
         "assignee": ticket.assignee.user.username if ticket.assignee_id else None,
-        "description": ticket.description, "created_at": local(ticket.created_at),
+        "description": ticket.description,
+        "created_at": local(ticket.created_at),
         "carried_over": ticket.carried_over,
         "breached": breached,
         "breached_timers": breached,
         "timers": breached,
-        "notes": [{"at": local(n.at), "author": n.author.username, "week": n.week, "text": n.text}
-                  for n in ticket.notes],
+        "notes": [
+            {"at": local(n.at), "author": n.author.username, "week": n.week, "text": n.text} for n in ticket.notes
+        ],
     }
 
 
 def weekly_json(project, period, tickets) -> dict:
     items = [review_item(t, period) for t in tickets]
-    return {"project": project.code, "week": period.label, "from": period.first_day, "to": period.last_day,
-            "items": items, "count": len(items), "next_cursor": None}
+    return {
+        "project": project.code,
+        "week": period.label,
+        "from": period.first_day,
+        "to": period.last_day,
+        "items": items,
+        "count": len(items),
+        "next_cursor": None,
+    }
 
 
 def signoff_json(signoff, period, project) -> dict | None:
     if signoff is None:
         return None
-    return {"project": project.code, "month": period.label, "signed_off_by": signoff.signed_off_by.username,
-            "signed_off_at": period.local(signoff.signed_off_at), "comment": signoff.comment,
-            "corrective_action": signoff.corrective_action}
+    return {
+        "project": project.code,
+        "month": period.label,
+        "signed_off_by": signoff.signed_off_by.username,
+        "signed_off_at": period.local(signoff.signed_off_at),
+        "comment": signoff.comment,
+        "corrective_action": signoff.corrective_action,
+    }
 
 
 def monthly_json(project, period, report) -> dict:
     local = period.local
     by_metric = report["on_time"]["by_metric"]
     return {
-        "project": project.code, "month": period.label, "from": period.first_day, "to": period.last_day,
-        "by_kind": report["by_kind"], "complaints_by_severity": report["complaints_by_severity"],
+        "project": project.code,
+        "month": period.label,
+        "from": period.first_day,
+        "to": period.last_day,
+        "by_kind": report["by_kind"],
+        "complaints_by_severity": report["complaints_by_severity"],
         "by_severity": report["complaints_by_severity"],
-        "opened": report["opened"], "closed": report["closed"], "still_open": report["still_open"],
-        "still_open_at": local(report["still_open_at"]), "complaints": report["complaints"],
-        "on_time": report["on_time"], "on_time_rate": {m: v["rate"] for m, v in by_metric.items()},
+        "opened": report["opened"],
+        "closed": report["closed"],
+        "still_open": report["still_open"],
+        "still_open_at": local(report["still_open_at"]),
+        "complaints": report["complaints"],
+        "on_time": report["on_time"],
+        "on_time_rate": {m: v["rate"] for m, v in by_metric.items()},
         "repeat_complaints": len(report["repeats"]),
-        "repeats": [{"id": t.pk, "number": t.number, "unit": t.unit.code, "category": t.category,
-                     "severity": t.severity, "status": t.status, "created_at": local(t.created_at),
-                     "previous_id": t.previous_id, "previous_number": t.previous_number,
-                     "previous_created_at": local(t.previous_created_at)} for t in report["repeats"]],
+        "repeats": [
+            {
+                "id": t.pk,
+                "number": t.number,
+                "unit": t.unit.code,
+                "category": t.category,
+                "severity": t.severity,
+                "status": t.status,
+                "created_at": local(t.created_at),
+                "previous_id": t.previous_id,
+                "previous_number": t.previous_number,
+                "previous_created_at": local(t.previous_created_at),
+            }
+            for t in report["repeats"]
+        ],
         "signoff": signoff_json(report["signoff"], period, project),
     }
 
@@ -226,8 +278,7 @@ class WeeklyQuery(Schema):
     week: str | None = Field(None, description="ISO week, e.g. 2026-W47; default: the current week")
 
 
-@router.get("/reviews/weekly", response={200: WeeklyReviewOut, **ERRORS}, by_alias=True,
-            summary="Monday review (T-13)")
+@router.get("/reviews/weekly", response={200: WeeklyReviewOut, **ERRORS}, by_alias=True, summary="Monday review (T-13)")
 def weekly_review(request, filters: Query[WeeklyQuery]):
     """Every ticket registered in the ISO week that is not closed, plus every
     older one still open, each with its breached timers and the review notes
@@ -243,8 +294,12 @@ class MonthlyQuery(Schema):
     month: str | None = Field(None, description="e.g. 2026-11; default: the current month")
 
 
-@router.get("/reports/complaints/monthly", response={200: MonthlyReportOut, **ERRORS}, by_alias=True,
-            summary="Monthly complaint report (T-20)")
+@router.get(
+    "/reports/complaints/monthly",
+    response={200: MonthlyReportOut, **ERRORS},
+    by_alias=True,
+    summary="Monthly complaint report (T-20)",
+)
 def monthly_report(request, filters: Query[MonthlyQuery]):
     project = _readable_project(request, filters.project)
     now = timezone.now()
@@ -252,8 +307,11 @@ def monthly_report(request, filters: Query[MonthlyQuery]):
     return monthly_json(project, period, selectors.monthly_report(project, period, now))
 
 
-@router.post("/reports/complaints/monthly/signoff", response={201: SignoffOut, 409: ErrorOut, **ERRORS},
-             summary="The project manager signs the monthly report (T-13, T-20)")
+@router.post(
+    "/reports/complaints/monthly/signoff",
+    response={201: SignoffOut, 409: ErrorOut, **ERRORS},
+    summary="The project manager signs the monthly report (T-13, T-20)",
+)
 def monthly_signoff(request, payload: SignoffIn):
     """Once per project and month; a second sign-off answers 409."""
     project = report_project(request.user, payload.project)
@@ -262,8 +320,13 @@ def monthly_signoff(request, payload: SignoffIn):
     period = selectors.month_period(project, payload.month.strip() or "-")  # required: "" is a 400 too
 
     def create():
-        signoff = services.monthly_signoff(project=project, period=period, actor=request.user,
-                                           comment=payload.comment, corrective_action=payload.corrective_action)
+        signoff = services.monthly_signoff(
+            project=project,
+            period=period,
+            actor=request.user,
+            comment=payload.comment,
+            corrective_action=payload.corrective_action,
+        )
         return 201, signoff_json(signoff, period, project)
 
     return Status(*idempotent_create(request, create))

@@ -51,41 +51,92 @@ def _build(context) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     signoff = report["signoff"]
-    _sheet(wb, _("Summary"), [_("Item"), _("Value")], [
-        (_("Project"), project.name),
-        (_("Month"), period.label),
-        (_("Opened in the month"), report["opened"]),
-        (_("Closed in the month"), report["closed"]),
-        (_("Still open"), report["still_open"]),
-        (_("Complaints opened"), report["complaints"]["opened"]),
-        (_("Complaints closed"), report["complaints"]["closed"]),
-        (_("Complaints still open"), report["complaints"]["still_open"]),
-        (_("Repeat complaints"), len(report["repeats"])),
-        (_("Signed off by"), signoff.signed_off_by.get_full_name() or signoff.signed_off_by.username
-         if signoff else ""),
-        (_("Signed off at"), _naive_local(period, signoff.signed_off_at) if signoff else ""),
-        (_("Manager's comment"), signoff.comment if signoff else ""),
-        (_("Corrective and preventive action"), signoff.corrective_action if signoff else ""),
-    ])
-    _sheet(wb, _("By kind"), [_("Kind"), _("Tickets")],
-           [(label(KIND_LABELS, k), n) for k, n in report["by_kind"].items()])
-    _sheet(wb, _("Complaints by class"), [_("Class"), _("Complaints")],
-           [(label(SEVERITY_LABELS, s), n) for s, n in report["complaints_by_severity"].items()])
-    _sheet(wb, _("On time by metric"), [_("Metric"), _("Met"), _("Breached"), _("On-time rate")],
-           [(label(METRIC_LABELS, m), v["met"], v["breached"], v["rate"])
-            for m, v in report["on_time"]["by_metric"].items()])
-    _sheet(wb, _("On time by department"), [_("Department"), _("Met"), _("Breached"), _("On-time rate")],
-           [(v["name"] or str(NO_DEPARTMENT), v["met"], v["breached"], v["rate"])
-            for v in report["on_time"]["by_department"].values()])
-    _sheet(wb, _("Repeat complaints"),
-           [_("Number"), _("Registered at"), _("Unit"), _("Category"), _("Class"), _("Status"),
-            _("Earlier complaint"), _("Earlier registered at")],
-           [(t.number, _naive_local(period, t.created_at), t.unit.code, label(CATEGORY_LABELS, t.category),
-             label(SEVERITY_LABELS, t.severity), label(STATUS_LABELS, t.status), t.previous_number,
-             _naive_local(period, t.previous_created_at)) for t in report["repeats"]])
-    _sheet(wb, _("Cases for the manager"), [_("Recorded at"), _("Number"), _("Recorded by"), _("Note")],
-           [(_naive_local(period, n.at), n.ticket.number, n.author.get_full_name() or n.author.username, n.text)
-            for n in context["review_notes"]])
+    _sheet(
+        wb,
+        _("Summary"),
+        [_("Item"), _("Value")],
+        [
+            (_("Project"), project.name),
+            (_("Month"), period.label),
+            (_("Opened in the month"), report["opened"]),
+            (_("Closed in the month"), report["closed"]),
+            (_("Still open"), report["still_open"]),
+            (_("Complaints opened"), report["complaints"]["opened"]),
+            (_("Complaints closed"), report["complaints"]["closed"]),
+            (_("Complaints still open"), report["complaints"]["still_open"]),
+            (_("Repeat complaints"), len(report["repeats"])),
+            (
+                _("Signed off by"),
+                signoff.signed_off_by.get_full_name() or signoff.signed_off_by.username if signoff else "",
+            ),
+            (_("Signed off at"), _naive_local(period, signoff.signed_off_at) if signoff else ""),
+            (_("Manager's comment"), signoff.comment if signoff else ""),
+            (_("Corrective and preventive action"), signoff.corrective_action if signoff else ""),
+        ],
+    )
+    _sheet(
+        wb, _("By kind"), [_("Kind"), _("Tickets")], [(label(KIND_LABELS, k), n) for k, n in report["by_kind"].items()]
+    )
+    _sheet(
+        wb,
+        _("Complaints by class"),
+        [_("Class"), _("Complaints")],
+        [(label(SEVERITY_LABELS, s), n) for s, n in report["complaints_by_severity"].items()],
+    )
+    _sheet(
+        wb,
+        _("On time by metric"),
+        [_("Metric"), _("Met"), _("Breached"), _("On-time rate")],
+        [
+            (label(METRIC_LABELS, m), v["met"], v["breached"], v["rate"])
+            for m, v in report["on_time"]["by_metric"].items()
+        ],
+    )
+    _sheet(
+        wb,
+        _("On time by department"),
+        [_("Department"), _("Met"), _("Breached"), _("On-time rate")],
+        [
+            (v["name"] or str(NO_DEPARTMENT), v["met"], v["breached"], v["rate"])
+            for v in report["on_time"]["by_department"].values()
+        ],
+    )
+    _sheet(
+        wb,
+        _("Repeat complaints"),
+        [
+            _("Number"),
+            _("Registered at"),
+            _("Unit"),
+            _("Category"),
+            _("Class"),
+            _("Status"),
+            _("Earlier complaint"),
+            _("Earlier registered at"),
+        ],
+        [
+            (
+                t.number,
+                _naive_local(period, t.created_at),
+                t.unit.code,
+                label(CATEGORY_LABELS, t.category),
+                label(SEVERITY_LABELS, t.severity),
+                label(STATUS_LABELS, t.status),
+                t.previous_number,
+                _naive_local(period, t.previous_created_at),
+            )
+            for t in report["repeats"]
+        ],
+    )
+    _sheet(
+        wb,
+        _("Cases for the manager"),
+        [_("Recorded at"), _("Number"), _("Recorded by"), _("Note")],
+        [
+            (_naive_local(period, n.at), n.ticket.number, n.author.get_full_name() or n.author.username, n.text)
+            for n in context["review_notes"]
+        ],
+    )
     for ws in wb.worksheets:
         for row in ws.iter_rows(min_row=2):
             for cell in row:

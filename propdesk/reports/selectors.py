@@ -80,16 +80,14 @@ def week_period(project: Project, week: str | None, now: dt.datetime | None = No
     else:
         match = WEEK_RE.match(week.strip())
         if not match:
-            raise BadInput(_("The week is not valid."),
-                           {"week": [_("Use an ISO week such as 2026-W47.")]})
+            raise BadInput(_("The week is not valid."), {"week": [_("Use an ISO week such as 2026-W47.")]})
         year, number = int(match[1]), int(match[2])
     if year not in YEARS:
         raise BadInput(_("The week is not valid."), {"week": [_("The year is out of range.")]})
     try:
         monday = dt.date.fromisocalendar(year, number, 1)
     except ValueError:
-        raise BadInput(_("The week is not valid."),
-                       {"week": [_("This year has no such week.")]}) from None
+        raise BadInput(_("The week is not valid."), {"week": [_("This year has no such week.")]}) from None
     sunday = monday + dt.timedelta(days=6)
     label = f"{year:04d}-W{number:02d}"
     return Period(label, monday, sunday, _midnight(monday, zone), _midnight(sunday + dt.timedelta(days=1), zone))
@@ -105,15 +103,19 @@ def month_period(project: Project, month: str | None, now: dt.datetime | None = 
     else:
         match = MONTH_RE.match(month.strip())
         if not match or not 1 <= int(match[2]) <= 12:
-            raise BadInput(_("The month is not valid."),
-                           {"month": [_("Use a month such as 2026-11.")]})
+            raise BadInput(_("The month is not valid."), {"month": [_("Use a month such as 2026-11.")]})
         year, number = int(match[1]), int(match[2])
         if year not in YEARS:
             raise BadInput(_("The month is not valid."), {"month": [_("The year is out of range.")]})
     first = dt.date(year, number, 1)
     following = dt.date(year + (number == 12), number % 12 + 1, 1)
-    return Period(f"{year:04d}-{number:02d}", first, following - dt.timedelta(days=1),
-                  _midnight(first, zone), _midnight(following, zone))
+    return Period(
+        f"{year:04d}-{number:02d}",
+        first,
+        following - dt.timedelta(days=1),
+        _midnight(first, zone),
+        _midnight(following, zone),
+    )
 
 
 # ---------------------------------------------------------------- timer outcomes
@@ -148,14 +150,21 @@ def weekly_review(project: Project, period: Period, now: dt.datetime | None = No
     now = now or timezone.now()
     return list(
         _review_queryset(project, period)
-        .annotate(carried_over=Case(When(created_at__lt=period.start, then=Value(True)), default=Value(False),
-                                    output_field=BooleanField()))
+        .annotate(
+            carried_over=Case(
+                When(created_at__lt=period.start, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
         .select_related("unit", "department", "assignee__user")
         .prefetch_related(
-            Prefetch("timers", queryset=Timer.objects.filter(breached_q(now)).order_by("due_at", "id"),
-                     to_attr="breached_timers"),
-            Prefetch("review_notes", queryset=ReviewNote.objects.select_related("author").order_by("id"),
-                     to_attr="notes"),
+            Prefetch(
+                "timers",
+                queryset=Timer.objects.filter(breached_q(now)).order_by("due_at", "id"),
+                to_attr="breached_timers",
+            ),
+            Prefetch(
+                "review_notes", queryset=ReviewNote.objects.select_related("author").order_by("id"), to_attr="notes"
+            ),
         )
         .order_by("created_at", "id")
     )
@@ -170,7 +179,8 @@ def _review_queryset(project: Project, period: Period):
 def review_counts(project: Project, period: Period) -> dict:
     """How many cases the review holds, and how many are carried over: one aggregate."""
     return _review_queryset(project, period).aggregate(
-        total=Count("id"), carried=Count("id", filter=Q(created_at__lt=period.start)))
+        total=Count("id"), carried=Count("id", filter=Q(created_at__lt=period.start))
+    )
 
 
 # ---------------------------------------------------------------- monthly report (T-20)
@@ -189,8 +199,10 @@ class MonthsBefore(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return (f"((({sql}) AT TIME ZONE %s) - %s::interval) AT TIME ZONE %s",
-                [*params, self.zone.key, f"{self.months} months", self.zone.key])
+        return (
+            f"((({sql}) AT TIME ZONE %s) - %s::interval) AT TIME ZONE %s",
+            [*params, self.zone.key, f"{self.months} months", self.zone.key],
+        )
 
     def as_sqlite(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
@@ -198,8 +210,10 @@ class MonthsBefore(Func):
         minutes = int(offset.total_seconds() // 60) if offset else 0
         # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; whole seconds keep
         # the comparison inclusive at the exact boundary, as on PostgreSQL.
-        return (f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {sql}, %s, %s, %s)",
-                [*params, f"{minutes:+d} minutes", f"-{self.months} months", f"{-minutes:+d} minutes"])
+        return (
+            f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {sql}, %s, %s, %s)",
+            [*params, f"{minutes:+d} minutes", f"-{self.months} months", f"{-minutes:+d} minutes"],
+        )
 
 
 def repeat_complaints(project: Project, period: Period):
@@ -209,7 +223,9 @@ def repeat_complaints(project: Project, period: Period):
     zone = project_zone(project)
     earlier = (
         Ticket.objects.filter(
-            project_id=OuterRef("project_id"), kind=Kind.COMPLAINT, unit_id=OuterRef("unit_id"),
+            project_id=OuterRef("project_id"),
+            kind=Kind.COMPLAINT,
+            unit_id=OuterRef("unit_id"),
             category=OuterRef("category"),
             created_at__gte=MonthsBefore(OuterRef("created_at"), months=REPEAT_WINDOW_MONTHS, zone=zone),
         )
@@ -217,8 +233,13 @@ def repeat_complaints(project: Project, period: Period):
         .order_by("-created_at", "-id")
     )
     return (
-        Ticket.objects.filter(project=project, kind=Kind.COMPLAINT, unit__isnull=False,
-                              created_at__gte=period.start, created_at__lt=period.end)
+        Ticket.objects.filter(
+            project=project,
+            kind=Kind.COMPLAINT,
+            unit__isnull=False,
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
         .exclude(category="")
         .annotate(
             previous_id=Subquery(earlier.values("id")[:1]),
@@ -244,10 +265,14 @@ def ticket_counts(project: Project, period: Period, now: dt.datetime) -> dict:
         Q(status__in=OPEN_STATUSES) | Q(status=Status.CLOSED, closed_at__gte=cutoff)
     )
     complaint = Q(kind=Kind.COMPLAINT)
-    figures = {"opened": Count("id", filter=opened), "closed": Count("id", filter=closed),
-               "still_open": Count("id", filter=still_open),
-               "c_opened": Count("id", filter=opened & complaint), "c_closed": Count("id", filter=closed & complaint),
-               "c_still_open": Count("id", filter=still_open & complaint)}
+    figures = {
+        "opened": Count("id", filter=opened),
+        "closed": Count("id", filter=closed),
+        "still_open": Count("id", filter=still_open),
+        "c_opened": Count("id", filter=opened & complaint),
+        "c_closed": Count("id", filter=closed & complaint),
+        "c_still_open": Count("id", filter=still_open & complaint),
+    }
     for kind in Kind.values:
         figures[f"kind_{kind}"] = Count("id", filter=opened & Q(kind=kind))
     for severity in Severity.values:
@@ -256,7 +281,9 @@ def ticket_counts(project: Project, period: Period, now: dt.datetime) -> dict:
     return {
         "by_kind": {kind: row[f"kind_{kind}"] for kind in Kind.values},
         "complaints_by_severity": {s: row[f"severity_{s}"] for s in Severity.values},
-        "opened": row["opened"], "closed": row["closed"], "still_open": row["still_open"],
+        "opened": row["opened"],
+        "closed": row["closed"],
+        "still_open": row["still_open"],
         "complaints": {"opened": row["c_opened"], "closed": row["c_closed"], "still_open": row["c_still_open"]},
         "still_open_at": cutoff,
     }
@@ -267,32 +294,48 @@ def on_time(project: Project, period: Period, now: dt.datetime) -> dict:
     that fell due in the period or were stopped in it; null when there are
     none. Running timers not yet due and paused timers are undecided and left
     out. Two grouped queries: per metric and per department of the ticket."""
-    scope = Timer.objects.filter(ticket__project=project).exclude(state=TimerState.CANCELLED).filter(
-        Q(due_at__gte=period.start, due_at__lt=period.end) | Q(stopped_at__gte=period.start, stopped_at__lt=period.end)
+    scope = (
+        Timer.objects.filter(ticket__project=project)
+        .exclude(state=TimerState.CANCELLED)
+        .filter(
+            Q(due_at__gte=period.start, due_at__lt=period.end)
+            | Q(stopped_at__gte=period.start, stopped_at__lt=period.end)
+        )
     )
     outcome = {"met": Count("id", filter=met_q()), "breached": Count("id", filter=breached_q(now))}
     by_metric = {m: {"met": 0, "breached": 0, "rate": None} for m in METRICS}
     for row in scope.values("metric").annotate(**outcome).order_by("metric"):
-        by_metric[row["metric"]] = {"met": row["met"], "breached": row["breached"],
-                                    "rate": _rate(row["met"], row["breached"])}
+        by_metric[row["metric"]] = {
+            "met": row["met"],
+            "breached": row["breached"],
+            "rate": _rate(row["met"], row["breached"]),
+        }
     by_department = {}
     dept_rows = scope.values("ticket__department__code", "ticket__department__name").annotate(**outcome)
     for row in dept_rows.order_by("ticket__department__code"):
         code = row["ticket__department__code"] or ""
-        by_department[code] = {"name": row["ticket__department__name"] or "", "met": row["met"],
-                               "breached": row["breached"], "rate": _rate(row["met"], row["breached"])}
+        by_department[code] = {
+            "name": row["ticket__department__name"] or "",
+            "met": row["met"],
+            "breached": row["breached"],
+            "rate": _rate(row["met"], row["breached"]),
+        }
     return {"by_metric": by_metric, "by_department": by_department}
 
 
 def review_notes_in(project: Project, period: Period) -> list[ReviewNote]:
     """T-13: the cases the dispatcher recorded for the manager in the period."""
-    return list(ReviewNote.objects.filter(project=project, at__gte=period.start, at__lt=period.end)
-                .select_related("ticket", "author").order_by("at", "id"))
+    return list(
+        ReviewNote.objects.filter(project=project, at__gte=period.start, at__lt=period.end)
+        .select_related("ticket", "author")
+        .order_by("at", "id")
+    )
 
 
 def signoff_for(project: Project, period: Period) -> MonthlySignoff | None:
-    return MonthlySignoff.objects.select_related("signed_off_by").filter(
-        project=project, month=period.first_day).first()
+    return (
+        MonthlySignoff.objects.select_related("signed_off_by").filter(project=project, month=period.first_day).first()
+    )
 
 
 def monthly_report(project: Project, period: Period, now: dt.datetime | None = None) -> dict:
@@ -323,15 +366,23 @@ def live_figures(project: Project, now: dt.datetime | None = None) -> dict:
         due_soon_tickets=Count("ticket_id", filter=due_soon, distinct=True),
     )
     by_status = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
-    for row in Ticket.objects.filter(project=project, status__in=OPEN_STATUSES).values("status").annotate(
-            n=Count("id")).order_by("status"):
+    for row in (
+        Ticket.objects.filter(project=project, status__in=OPEN_STATUSES)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by("status")
+    ):
         by_status[row["status"]] = row["n"]
     return {"open_by_status": by_status, "open": sum(by_status.values()), **timers}
 
 
 def breached_by_metric(project: Project, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
-    rows = (Timer.objects.filter(ticket__project=project, ticket__status__in=OPEN_STATUSES)
-            .filter(Q(state=TimerState.BREACHED) | Q(state=TimerState.RUNNING, due_at__lt=now))
-            .values("metric").annotate(n=Count("id")).order_by("metric"))
+    rows = (
+        Timer.objects.filter(ticket__project=project, ticket__status__in=OPEN_STATUSES)
+        .filter(Q(state=TimerState.BREACHED) | Q(state=TimerState.RUNNING, due_at__lt=now))
+        .values("metric")
+        .annotate(n=Count("id"))
+        .order_by("metric")
+    )
     return {row["metric"]: row["n"] for row in rows}

@@ -27,14 +27,16 @@ def review_note_add(*, ticket: Ticket, actor, week: str, text: str) -> ReviewNot
     if len(text) > NOTE_MAX:
         raise BadInput(_("The note is too long."), {"text": [_("At most %(n)d characters.") % {"n": NOTE_MAX}]})
     with transaction.atomic():
-        note = ReviewNote.objects.create(project_id=ticket.project_id, ticket=ticket, week=week, text=text,
-                                         author=actor)
+        note = ReviewNote.objects.create(
+            project_id=ticket.project_id, ticket=ticket, week=week, text=text, author=actor
+        )
         audit_record(actor=actor, action="review_note.created", obj=note, new={"ticket": ticket.pk, "text": text})
     return note
 
 
-def monthly_signoff(*, project: Project, period: Period, actor, comment: str = "",
-                    corrective_action: str = "") -> MonthlySignoff:
+def monthly_signoff(
+    *, project: Project, period: Period, actor, comment: str = "", corrective_action: str = ""
+) -> MonthlySignoff:
     """T-13/T-20: the manager's comment and signature on a month; once only."""
     comment = (comment or "").strip()
     corrective_action = (corrective_action or "").strip()
@@ -52,11 +54,20 @@ def monthly_signoff(*, project: Project, period: Period, actor, comment: str = "
         raise Conflict(_("The report for %(month)s has already been signed off.") % {"month": period.label})
     try:
         with transaction.atomic():
-            signoff = MonthlySignoff.objects.create(project=project, month=period.first_day, comment=comment,
-                                                    corrective_action=corrective_action, signed_off_by=actor,
-                                                    signed_off_at=timezone.now())
-            audit_record(actor=actor, action="monthly_signoff.created", obj=signoff,
-                         new={"month": period.label, "comment": comment})
+            signoff = MonthlySignoff.objects.create(
+                project=project,
+                month=period.first_day,
+                comment=comment,
+                corrective_action=corrective_action,
+                signed_off_by=actor,
+                signed_off_at=timezone.now(),
+            )
+            audit_record(
+                actor=actor,
+                action="monthly_signoff.created",
+                obj=signoff,
+                new={"month": period.label, "comment": comment},
+            )
     except IntegrityError:
         # A concurrent sign-off won the unique (project, month) race.
         raise Conflict(_("The report for %(month)s has already been signed off.") % {"month": period.label}) from None

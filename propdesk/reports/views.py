@@ -61,13 +61,23 @@ def weekly(request):
     tickets = selectors.weekly_review(project, period, now)
     previous = selectors.week_period(project, _iso(period, -7))
     following = selectors.week_period(project, _iso(period, 7))
-    return render(request, "reports/weekly.html", {
-        "project": project, "period": period, "tickets": tickets, "error": error,
-        "previous": previous.label, "following": following.label,
-        "counts": selectors.review_counts(project, period),
-        "may_note": may_write_review_note(request.user), "status_labels": STATUS_LABELS,
-        "metric_labels": METRIC_LABELS,
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "reports/weekly.html",
+        {
+            "project": project,
+            "period": period,
+            "tickets": tickets,
+            "error": error,
+            "previous": previous.label,
+            "following": following.label,
+            "counts": selectors.review_counts(project, period),
+            "may_note": may_write_review_note(request.user),
+            "status_labels": STATUS_LABELS,
+            "metric_labels": METRIC_LABELS,
+        },
+        status=400 if error else 200,
+    )
 
 
 def _iso(period, days) -> str:
@@ -92,9 +102,12 @@ def weekly_note(request, ticket_id: int):
         error = next(iter(exc.errors.values()), [exc.detail])[0]
     if request.headers.get("HX-Request"):
         notes = ticket.review_notes.select_related("author").order_by("id")
-        return render(request, "reports/_review_notes.html",
-                      {"ticket": ticket, "notes": notes, "week": week, "may_note": True, "note_error": error},
-                      status=400 if error else 200)
+        return render(
+            request,
+            "reports/_review_notes.html",
+            {"ticket": ticket, "notes": notes, "week": week, "may_note": True, "note_error": error},
+            status=400 if error else 200,
+        )
     if error:
         messages.error(request, error)
     else:
@@ -108,11 +121,20 @@ def weekly_note(request, ticket_id: int):
 def _monthly_context(request, project, period):
     report = selectors.monthly_report(project, period)
     metrics = [{"metric": m, "label": label(METRIC_LABELS, m), **v} for m, v in report["on_time"]["by_metric"].items()]
-    departments = [{"code": code, "label": v["name"] or str(NO_DEPARTMENT), **v}
-                   for code, v in report["on_time"]["by_department"].items()]
-    return {"project": project, "period": period, "report": report, "metrics": metrics, "departments": departments,
-            "kind_labels": KIND_LABELS, "severity_labels": SEVERITY_LABELS,
-            "review_notes": selectors.review_notes_in(project, period)}
+    departments = [
+        {"code": code, "label": v["name"] or str(NO_DEPARTMENT), **v}
+        for code, v in report["on_time"]["by_department"].items()
+    ]
+    return {
+        "project": project,
+        "period": period,
+        "report": report,
+        "metrics": metrics,
+        "departments": departments,
+        "kind_labels": KIND_LABELS,
+        "severity_labels": SEVERITY_LABELS,
+        "review_notes": selectors.review_notes_in(project, period),
+    }
 
 
 @login_required
@@ -147,9 +169,13 @@ def monthly_signoff(request):
     month = request.POST.get("month", "")
     try:
         period = selectors.month_period(project, month.strip() or "-")
-        services.monthly_signoff(project=project, period=period, actor=request.user,
-                                 comment=request.POST.get("comment", ""),
-                                 corrective_action=request.POST.get("corrective_action", ""))
+        services.monthly_signoff(
+            project=project,
+            period=period,
+            actor=request.user,
+            comment=request.POST.get("comment", ""),
+            corrective_action=request.POST.get("corrective_action", ""),
+        )
     except ApiError as exc:
         messages.error(request, " ".join([exc.detail, *[m for ms in exc.errors.values() for m in ms]]))
     else:
@@ -169,19 +195,36 @@ def dashboard(request):
     on_time = selectors.on_time(project, period, now)
     breached = selectors.breached_by_metric(project, now)
     chart = {
-        "status": {"labels": [label(STATUS_LABELS, s) for s in live["open_by_status"]],
-                   "values": list(live["open_by_status"].values())},
+        "status": {
+            "labels": [label(STATUS_LABELS, s) for s in live["open_by_status"]],
+            "values": list(live["open_by_status"].values()),
+        },
         "breached": {"labels": [label(METRIC_LABELS, m) for m in breached], "values": list(breached.values())},
-        "metric": {"labels": [label(METRIC_LABELS, m) for m in on_time["by_metric"]],
-                   "values": [_pct(v["rate"]) for v in on_time["by_metric"].values()]},
-        "department": {"labels": [v["name"] or str(NO_DEPARTMENT) for v in on_time["by_department"].values()],
-                       "values": [_pct(v["rate"]) for v in on_time["by_department"].values()]},
+        "metric": {
+            "labels": [label(METRIC_LABELS, m) for m in on_time["by_metric"]],
+            "values": [_pct(v["rate"]) for v in on_time["by_metric"].values()],
+        },
+        "department": {
+            "labels": [v["name"] or str(NO_DEPARTMENT) for v in on_time["by_department"].values()],
+            "values": [_pct(v["rate"]) for v in on_time["by_department"].values()],
+        },
         "names": {"tickets": _("tickets"), "rate": _("on-time rate (%)"), "timers": _("timers")},
     }
-    return render(request, "reports/dashboard.html", {
-        "project": project, "period": period, "live": live, "on_time": on_time, "chart": chart,
-        "metric_labels": METRIC_LABELS, "status_labels": STATUS_LABELS, "now": now, "month": period.label,
-    })
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "project": project,
+            "period": period,
+            "live": live,
+            "on_time": on_time,
+            "chart": chart,
+            "metric_labels": METRIC_LABELS,
+            "status_labels": STATUS_LABELS,
+            "now": now,
+            "month": period.label,
+        },
+    )
 
 
 def _pct(rate):

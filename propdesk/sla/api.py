@@ -38,8 +38,9 @@ class UnreadCount(Schema):
 
 @router.get("/notifications", response=NotificationPage)
 def notifications_list(request: HttpRequest, unread: bool = False, cursor: str | None = None, limit: int = 50):
-    rows, next_cursor = keyset_page(selectors.notifications_for(request.user, unread=unread), order=("-id",),
-                                    cursor=cursor, limit=limit)
+    rows, next_cursor = keyset_page(
+        selectors.notifications_for(request.user, unread=unread), order=("-id",), cursor=cursor, limit=limit
+    )
     return {"items": [selectors.notification_dict(n) for n in rows], "next_cursor": next_cursor}
 
 

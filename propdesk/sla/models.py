@@ -68,9 +68,7 @@ class Timer(models.Model):
         constraints = [models.UniqueConstraint(fields=["ticket", "metric"], name="timer_ticket_metric_unique")]
         indexes = [
             # The sweeper's query: running timers that are due.
-            models.Index(
-                fields=["due_at"], name="timer_running_due_idx", condition=models.Q(state="running")
-            ),
+            models.Index(fields=["due_at"], name="timer_running_due_idx", condition=models.Q(state="running")),
             # A ticket's nearest running deadline (board and inbox order): an index-only probe per ticket.
             models.Index(
                 fields=["ticket", "due_at"], name="timer_running_ticket_idx", condition=models.Q(state="running")
@@ -109,13 +107,17 @@ class Escalation(models.Model):
         ordering = ["ticket", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["ticket", "recipient"], name="sla_escalation_once_per_person"),
-            models.UniqueConstraint(fields=["parent"], condition=models.Q(parent__isnull=False),
-                                    name="sla_escalation_climbs_once"),
+            models.UniqueConstraint(
+                fields=["parent"], condition=models.Q(parent__isnull=False), name="sla_escalation_climbs_once"
+            ),
         ]
         indexes = [
             # The sweeper's climb query: unacknowledged steps whose climb is due.
-            models.Index(fields=["next_climb_at"], name="sla_escalation_climb_idx",
-                         condition=models.Q(next_climb_at__isnull=False)),
+            models.Index(
+                fields=["next_climb_at"],
+                name="sla_escalation_climb_idx",
+                condition=models.Q(next_climb_at__isnull=False),
+            ),
             models.Index(fields=["recipient", "ticket"], name="sla_escalation_recipient_idx"),
         ]
 
@@ -135,8 +137,9 @@ class Notification(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["recipient", "id"], name="sla_notification_idx"),
-            models.Index(fields=["recipient", "id"], name="sla_notification_unread_idx",
-                         condition=models.Q(read_at__isnull=True)),
+            models.Index(
+                fields=["recipient", "id"], name="sla_notification_unread_idx", condition=models.Q(read_at__isnull=True)
+            ),
         ]
 
 
@@ -172,8 +175,11 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["notification", "channel"], name="sla_delivery_once_per_channel"),
         ]
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="sla_delivery_due_idx",
-                         condition=models.Q(next_attempt_at__isnull=False)),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="sla_delivery_due_idx",
+                condition=models.Q(next_attempt_at__isnull=False),
+            ),
         ]
 
 

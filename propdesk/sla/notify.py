@@ -65,14 +65,19 @@ def escalation_message(escalation: Escalation) -> str:
     elif escalation.reason == Reason.CLIMB:
         parent = escalation.parent
         text = _("Ticket %(ticket)s (%(label)s): the escalation to %(who)s was not acknowledged in time.") % {
-            **what, "who": parent.recipient.display_name if parent else "-"}
+            **what,
+            "who": parent.recipient.display_name if parent else "-",
+        }
     else:
         from propdesk.sla.models import Metric
 
         metric = str(Metric(timer.metric).label) if timer else "-"
         due = _local(timer.due_at, ticket) if timer else "-"
         text = _("Ticket %(ticket)s (%(label)s): the %(metric)s time limit (due %(due)s) is breached.") % {
-            **what, "metric": metric, "due": due}
+            **what,
+            "metric": metric,
+            "due": due,
+        }
     if ticket.description:
         text += " " + ticket.description[:80]
     return text
@@ -85,22 +90,44 @@ def notify_escalations(escalations: list[Escalation]) -> list[Notification]:
     from propdesk.sla.services import _cached
 
     with translation.override("zh-hans"):  # stored messages are Chinese, whoever triggered them
-        notes = [Notification(recipient_id=e.recipient.user_id, at=e.created_at, kind=e.reason, ticket=e.ticket,
-                              escalation=e, message=escalation_message(e)) for e in escalations]
+        notes = [
+            Notification(
+                recipient_id=e.recipient.user_id,
+                at=e.created_at,
+                kind=e.reason,
+                ticket=e.ticket,
+                escalation=e,
+                message=escalation_message(e),
+            )
+            for e in escalations
+        ]
     Notification.objects.bulk_create(notes)
     deliveries = []
     for escalation, notification in zip(escalations, notes, strict=True):
         email = escalation.recipient.user.email
         if email:
-            deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL, target=email,
-                                       next_attempt_at=escalation.created_at))
+            deliveries.append(
+                Delivery(
+                    notification=notification,
+                    channel=Channel.EMAIL,
+                    target=email,
+                    next_attempt_at=escalation.created_at,
+                )
+            )
         project_id = escalation.ticket.project_id
-        hook = _cached(("webhook", project_id),
-                       lambda project_id=project_id: Webhook.objects.filter(project_id=project_id,
-                                                                            is_active=True).first())
+        hook = _cached(
+            ("webhook", project_id),
+            lambda project_id=project_id: Webhook.objects.filter(project_id=project_id, is_active=True).first(),
+        )
         if hook is not None:
-            deliveries.append(Delivery(notification=notification, channel=Channel.WEBHOOK, target=hook.url,
-                                       next_attempt_at=escalation.created_at))
+            deliveries.append(
+                Delivery(
+                    notification=notification,
+                    channel=Channel.WEBHOOK,
+                    target=hook.url,
+                    next_attempt_at=escalation.created_at,
+                )
+            )
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
         ids = [d.pk for d in deliveries]
@@ -144,8 +171,12 @@ def _send(delivery: Delivery) -> None:
     if hook is None:
         raise RuntimeError("the project's webhook was removed")
     body = webhook_body(notification)
-    request = urllib.request.Request(delivery.target, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(hook.secret, body)})
+    request = urllib.request.Request(
+        delivery.target,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(hook.secret, body)},
+    )
     with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310 (configured URL)
         if response.status >= 300:
             raise RuntimeError(f"HTTP {response.status}")
@@ -153,9 +184,11 @@ def _send(delivery: Delivery) -> None:
 
 def _claim(delivery_id: int, now: dt.datetime) -> bool:
     """Take a due delivery for one attempt: 0 rows = another sender has it."""
-    return bool(Delivery.objects.filter(
-        pk=delivery_id, next_attempt_at__isnull=False, next_attempt_at__lte=now
-    ).exclude(state=DeliveryState.SENT).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1))
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, next_attempt_at__isnull=False, next_attempt_at__lte=now)
+        .exclude(state=DeliveryState.SENT)
+        .update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    )
 
 
 def deliver(delivery_id: int, now: dt.datetime | None = None) -> bool:
@@ -168,12 +201,16 @@ def deliver(delivery_id: int, now: dt.datetime | None = None) -> bool:
     except (OSError, urllib.error.URLError, RuntimeError, ValueError) as exc:
         log.warning("delivery %s failed: %s", delivery_id, exc)
         Delivery.objects.filter(pk=delivery_id).update(
-            state=DeliveryState.FAILED, last_error=str(exc)[:2000],
+            state=DeliveryState.FAILED,
+            last_error=str(exc)[:2000],
             next_attempt_at=now + backoff(delivery.attempts),
         )
         return False
     Delivery.objects.filter(pk=delivery_id).update(
-        state=DeliveryState.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="",
+        state=DeliveryState.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
     )
     return True
 
@@ -189,8 +226,11 @@ def deliver_ids(ids: list[int]) -> None:
 def deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
     """Retry deliveries whose next attempt is due (the sweeper calls this)."""
     now = now or timezone.now()
-    ids = list(Delivery.objects.filter(next_attempt_at__isnull=False, next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    ids = list(
+        Delivery.objects.filter(next_attempt_at__isnull=False, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     sent = 0
     for delivery_id in ids:
         try:

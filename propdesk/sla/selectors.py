@@ -47,10 +47,13 @@ def notification_dict(notification: Notification) -> dict:
 
 def policy_rows(policy: Policy | None) -> list[dict]:
     figures = figures_with_defaults(policy.figures if policy else None)
-    return [{"key": key, "label": label, "value": figures[key], "default": default}
-            for key, (default, label) in FIGURES.items()]
+    return [
+        {"key": key, "label": label, "value": figures[key], "default": default}
+        for key, (default, label) in FIGURES.items()
+    ]
 
 
 def deliveries_for(projects):
     return Delivery.objects.filter(notification__ticket__project__in=projects).select_related(
-        "notification", "notification__ticket__project")
+        "notification", "notification__ticket__project"
+    )

@@ -132,8 +132,14 @@ def policy_create_version(*, project, actor, figures: dict) -> Policy:
         old = figures_with_defaults(current.figures) if current else dict(DEFAULT_FIGURES)
         version = (current.version if current else 0) + 1
         policy = Policy.objects.create(project=project, version=version, figures=clean, created_by=actor)
-        audit_record(actor=actor, action="sla.policy_changed", obj=policy, project=project,
-                     old={"version": version - 1, **old}, new={"version": version, **clean})
+        audit_record(
+            actor=actor,
+            action="sla.policy_changed",
+            obj=policy,
+            project=project,
+            old={"version": version - 1, **old},
+            new={"version": version, **clean},
+        )
     return policy
 
 
@@ -241,8 +247,10 @@ def timers_on_ticket_event(*, ticket, action: str, actor, at, data) -> None:
         return
     timers = {t.metric: t for t in Timer.objects.select_for_update().filter(ticket=ticket)}
 
-    if action in ("cancel",) or (action == "triage" and data.get("valid") is False) or ticket.status in (
-        Status.INVALID, Status.CANCELLED
+    if (
+        action in ("cancel",)
+        or (action == "triage" and data.get("valid") is False)
+        or ticket.status in (Status.INVALID, Status.CANCELLED)
     ):
         for timer in timers.values():
             if timer.state in OPEN_TIMER_STATES:
@@ -262,8 +270,11 @@ def timers_on_ticket_event(*, ticket, action: str, actor, at, data) -> None:
     elif action == "acknowledge":
         escalations_acknowledge(ticket=ticket, user=actor, at=at)
         forward = timers.get(Metric.FORWARD)
-        if forward and rank_of(actor) >= Rank.MANAGER and ticket.kind in (Kind.EMERGENCY, Kind.COMPLAINT) and (
-            ticket.kind == Kind.EMERGENCY or ticket.severity == Severity.MAJOR
+        if (
+            forward
+            and rank_of(actor) >= Rank.MANAGER
+            and ticket.kind in (Kind.EMERGENCY, Kind.COMPLAINT)
+            and (ticket.kind == Kind.EMERGENCY or ticket.severity == Severity.MAJOR)
         ):
             _stop(forward, at)
     elif action == "follow":
@@ -320,8 +331,13 @@ def _start_visit(ticket, timers, at):
     calendar = calendar_of(ticket.project)
     visit = timers.get(Metric.VISIT)
     if visit is None:
-        visit = Timer.objects.create(ticket=ticket, metric=Metric.VISIT, started_at=start,
-                                     due_at=_due(ticket, spec, start, calendar), policy=policy)
+        visit = Timer.objects.create(
+            ticket=ticket,
+            metric=Metric.VISIT,
+            started_at=start,
+            due_at=_due(ticket, spec, start, calendar),
+            policy=policy,
+        )
         timers[Metric.VISIT] = visit
     else:  # the repair was reopened and is complete again: a fresh visit cycle
         _restart(visit, at=start, spec=spec, ticket=ticket, calendar=calendar)
@@ -352,8 +368,9 @@ def _triage_resync(ticket, timers, at):
             start = timer.started_at if timer else ticket.created_at
             due = _due(ticket, specs[metric], start, calendar)
             if timer is None:
-                timers[metric] = Timer.objects.create(ticket=ticket, metric=metric, started_at=start, due_at=due,
-                                                      policy=policy)
+                timers[metric] = Timer.objects.create(
+                    ticket=ticket, metric=metric, started_at=start, due_at=due, policy=policy
+                )
             elif timer.state == TimerState.RUNNING and timer.due_at != due:
                 timer.due_at = due
                 timer.save(update_fields=["due_at"])
@@ -366,8 +383,15 @@ def _triage_resync(ticket, timers, at):
 
 
 def _project_staff_of_rank(project, rank: int) -> Staff | None:
-    return _cached(("rank", project.pk, rank), lambda: Staff.objects.filter(
-        projects=project, rank=rank, user__is_active=True).select_related("user").order_by("id").first())
+    return _cached(
+        ("rank", project.pk, rank),
+        lambda: (
+            Staff.objects.filter(projects=project, rank=rank, user__is_active=True)
+            .select_related("user")
+            .order_by("id")
+            .first()
+        ),
+    )
 
 
 def ladder(ticket) -> list[Staff]:
@@ -376,13 +400,20 @@ def ladder(ticket) -> list[Staff]:
     front desk is responsible), then project manager, deputy GM, GM."""
     department = ticket.department
     if department is None:
-        department = _cached(("front_desk", ticket.project_id), lambda: Department.objects.filter(
-            project_id=ticket.project_id, kind=Department.Kind.CUSTOMER_SERVICE).order_by("id").first())
+        department = _cached(
+            ("front_desk", ticket.project_id),
+            lambda: (
+                Department.objects.filter(project_id=ticket.project_id, kind=Department.Kind.CUSTOMER_SERVICE)
+                .order_by("id")
+                .first()
+            ),
+        )
     chain = []
     if department is not None and department.supervisor_id:
         supervisor_id = department.supervisor_id
-        chain.append(_cached(("staff", supervisor_id),
-                             lambda: Staff.objects.select_related("user").get(pk=supervisor_id)))
+        chain.append(
+            _cached(("staff", supervisor_id), lambda: Staff.objects.select_related("user").get(pk=supervisor_id))
+        )
     for rank in (Rank.MANAGER, Rank.DEPUTY_GM, Rank.GM):
         person = _project_staff_of_rank(ticket.project, rank)
         if person is not None:
@@ -418,8 +449,16 @@ def _climb_at(ticket, policy: Policy | None, created_at: dt.datetime, top: bool)
 
 def _step(*, ticket, recipient: Staff, reason, at, chain, policy, timer=None, parent=None) -> Escalation:
     top = not any(p.rank > recipient.rank for p in chain)
-    return Escalation(ticket=ticket, timer=timer, parent=parent, level=recipient.rank, recipient=recipient,
-                      reason=reason, created_at=at, next_climb_at=_climb_at(ticket, policy, at, top))
+    return Escalation(
+        ticket=ticket,
+        timer=timer,
+        parent=parent,
+        level=recipient.rank,
+        recipient=recipient,
+        reason=reason,
+        created_at=at,
+        next_climb_at=_climb_at(ticket, policy, at, top),
+    )
 
 
 class Told:
@@ -430,7 +469,8 @@ class Told:
         self.people: dict[int, set[int]] = {}
         self.level: dict[int, int] = {}
         for ticket_id, recipient_id, level in Escalation.objects.filter(ticket_id__in=list(ticket_ids)).values_list(
-                "ticket_id", "recipient_id", "level"):
+            "ticket_id", "recipient_id", "level"
+        ):
             self.add(ticket_id, recipient_id, level)
 
     def add(self, ticket_id, recipient_id, level):
@@ -448,14 +488,26 @@ def plan_breach(*, ticket, timer: Timer, policy, at, told: Told) -> list[Escalat
     steps = []
     recipient = _above(chain, base, people)
     if recipient is not None:
-        steps.append(_step(ticket=ticket, recipient=recipient, reason=Reason.BREACH, at=at, chain=chain,
-                           policy=policy, timer=timer))
+        steps.append(
+            _step(
+                ticket=ticket, recipient=recipient, reason=Reason.BREACH, at=at, chain=chain, policy=policy, timer=timer
+            )
+        )
         told.add(ticket.pk, recipient.pk, recipient.rank)
     if timer.metric == Metric.FOLLOW_2 and ticket.status not in DONE_STATUSES:
         manager = next((p for p in chain if p.rank == Rank.MANAGER), None)
         if manager is not None and manager.pk not in told.people.get(ticket.pk, set()):
-            steps.append(_step(ticket=ticket, recipient=manager, reason=Reason.FOLLOW_2, at=at, chain=chain,
-                               policy=policy, timer=timer))
+            steps.append(
+                _step(
+                    ticket=ticket,
+                    recipient=manager,
+                    reason=Reason.FOLLOW_2,
+                    at=at,
+                    chain=chain,
+                    policy=policy,
+                    timer=timer,
+                )
+            )
             told.add(ticket.pk, manager.pk, manager.rank)
     return steps
 
@@ -469,8 +521,18 @@ def plan_climb(*, ticket, escalation: Escalation, policy, at, told: Told) -> lis
     if recipient is None:
         return []
     told.add(ticket.pk, recipient.pk, recipient.rank)
-    return [_step(ticket=ticket, recipient=recipient, reason=Reason.CLIMB, at=at, chain=chain, policy=policy,
-                  timer=escalation.timer, parent=escalation)]
+    return [
+        _step(
+            ticket=ticket,
+            recipient=recipient,
+            reason=Reason.CLIMB,
+            at=at,
+            chain=chain,
+            policy=policy,
+            timer=escalation.timer,
+            parent=escalation,
+        )
+    ]
 
 
 def escalations_write(steps: list[Escalation]) -> list[Escalation]:
@@ -490,8 +552,15 @@ def escalate_emergency(*, ticket, at) -> Escalation | None:
     if manager is None:
         return None
     forward = Timer.objects.filter(ticket=ticket, metric=Metric.FORWARD).select_related("policy").first()
-    step = _step(ticket=ticket, recipient=manager, reason=Reason.EMERGENCY, at=at, chain=ladder(ticket),
-                 policy=forward.policy if forward else None, timer=forward)
+    step = _step(
+        ticket=ticket,
+        recipient=manager,
+        reason=Reason.EMERGENCY,
+        at=at,
+        chain=ladder(ticket),
+        policy=forward.policy if forward else None,
+        timer=forward,
+    )
     try:
         with transaction.atomic():
             escalations_write([step])
@@ -515,8 +584,9 @@ def lock_tickets(ids) -> list[int]:
 def tickets_for_escalation(ids) -> dict:
     from propdesk.tickets.models import Ticket
 
-    return {t.pk: t for t in Ticket.objects.filter(pk__in=list(ids)).select_related(
-        "project", "department", "assignee")}
+    return {
+        t.pk: t for t in Ticket.objects.filter(pk__in=list(ids)).select_related("project", "department", "assignee")
+    }
 
 
 def escalations_acknowledge(*, ticket, user, at) -> int:
@@ -534,9 +604,10 @@ def acknowledge_refusal(*, ticket, user) -> str | None:
     if is_manager(user):
         return None
     staff = staff_of(user)
-    if staff is not None and Escalation.objects.filter(
-        ticket=ticket, recipient=staff, acknowledged_at__isnull=True
-    ).exists():
+    if (
+        staff is not None
+        and Escalation.objects.filter(ticket=ticket, recipient=staff, acknowledged_at__isnull=True).exists()
+    ):
         return None
     return _("There is no escalation addressed to you on this ticket to acknowledge.")
 
@@ -557,9 +628,7 @@ def notification_mark_read(*, user, notification_id: int, at=None) -> Notificati
 
 
 def notifications_mark_all_read(*, user, at=None) -> int:
-    return Notification.objects.filter(Q(recipient=user) & Q(read_at__isnull=True)).update(
-        read_at=at or timezone.now()
-    )
+    return Notification.objects.filter(Q(recipient=user) & Q(read_at__isnull=True)).update(read_at=at or timezone.now())
 
 
 # ---------------------------------------------------------------- webhook
@@ -606,8 +675,14 @@ def webhook_set(*, project, actor, url: str, secret: str = "", is_active: bool =
             current.is_active = bool(url) and is_active
             current.save()
         # The secret is never written to the audit trail.
-        audit_record(actor=actor, action="sla.webhook_changed", obj=current, project=project, old=old,
-                     new={"url": current.url, "is_active": current.is_active, "secret_changed": bool(secret)})
+        audit_record(
+            actor=actor,
+            action="sla.webhook_changed",
+            obj=current,
+            project=project,
+            old=old,
+            new={"url": current.url, "is_active": current.is_active, "secret_changed": bool(secret)},
+        )
     return current
 
 
@@ -620,9 +695,11 @@ def delivery_retry_now(*, actor, delivery_id: int) -> bool:
         raise Forbidden(_("Only the project manager or above may see deliveries."))
     if not 0 < delivery_id < 2**63:
         raise NotFound(_("Not found."))
-    updated = Delivery.objects.filter(
-        pk=delivery_id, notification__ticket__project__in=visible_projects(actor)
-    ).exclude(state=DeliveryState.SENT).update(next_attempt_at=timezone.now())
+    updated = (
+        Delivery.objects.filter(pk=delivery_id, notification__ticket__project__in=visible_projects(actor))
+        .exclude(state=DeliveryState.SENT)
+        .update(next_attempt_at=timezone.now())
+    )
     if updated:
         transaction.on_commit(lambda: notify.deliver_ids([delivery_id]))
     return bool(updated)

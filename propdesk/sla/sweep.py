@@ -34,8 +34,9 @@ class SweepResult:
     delivered: int = 0
 
     def __str__(self):
-        return (f"breached={self.breached} climbed={self.climbed} escalations={self.escalations} "
-                f"delivered={self.delivered}")
+        return (
+            f"breached={self.breached} climbed={self.climbed} escalations={self.escalations} delivered={self.delivered}"
+        )
 
 
 def _db_time(moment: dt.datetime):
@@ -63,7 +64,8 @@ def sweep_timers(now: dt.datetime, result: SweepResult) -> None:
                         f"UPDATE {timer_table} SET state = %s WHERE state = %s AND due_at <= %s "
                         f"AND ticket_id IN ({', '.join(['%s'] * len(ticket_ids))}) "
                         f"RETURNING id",
-                        [TimerState.BREACHED, TimerState.RUNNING, _db_time(now), *ticket_ids])
+                        [TimerState.BREACHED, TimerState.RUNNING, _db_time(now), *ticket_ids],
+                    )
                     claimed = [row[0] for row in cur.fetchall()]
             if claimed:
                 result.breached += len(claimed)
@@ -73,8 +75,13 @@ def sweep_timers(now: dt.datetime, result: SweepResult) -> None:
                 steps = []
                 for timer in timers:
                     timer.ticket = tickets[timer.ticket_id]
-                    steps += services.plan_breach(ticket=timer.ticket, timer=timer,
-                                                  policy=services.policy_by_id(timer.policy_id), at=now, told=told)
+                    steps += services.plan_breach(
+                        ticket=timer.ticket,
+                        timer=timer,
+                        policy=services.policy_by_id(timer.policy_id),
+                        at=now,
+                        told=told,
+                    )
                 result.escalations += len(services.escalations_write(steps))
         # Fewer than a batch: done. Nothing lockable: another sweeper holds this
         # batch and will go on to the next one itself.
@@ -97,12 +104,16 @@ def sweep_climbs(now: dt.datetime, result: SweepResult) -> None:
                         f"UPDATE {Escalation._meta.db_table} SET next_climb_at = NULL "
                         f"WHERE next_climb_at IS NOT NULL AND next_climb_at <= %s AND acknowledged_at IS NULL "
                         f"AND ticket_id IN ({', '.join(['%s'] * len(ticket_ids))}) RETURNING id",
-                        [_db_time(now), *ticket_ids])
+                        [_db_time(now), *ticket_ids],
+                    )
                     claimed_ids = [row[0] for row in cur.fetchall()]
             if claimed_ids:
                 result.climbed += len(claimed_ids)
-                climbing = list(Escalation.objects.filter(pk__in=claimed_ids).select_related("timer", "recipient")
-                                .order_by("created_at", "id"))
+                climbing = list(
+                    Escalation.objects.filter(pk__in=claimed_ids)
+                    .select_related("timer", "recipient")
+                    .order_by("created_at", "id")
+                )
                 tickets = services.tickets_for_escalation({e.ticket_id for e in climbing})
                 told = services.Told(tickets)
                 steps = []

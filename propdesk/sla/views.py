@@ -21,14 +21,24 @@ from propdesk.sla.policy import FIGURES
 def notifications(request):
     unread = request.GET.get("unread") == "true"
     try:
-        rows, next_cursor = keyset_page(selectors.notifications_for(request.user, unread=unread),
-                                        order=("-id",), cursor=request.GET.get("cursor"), limit=50)
+        rows, next_cursor = keyset_page(
+            selectors.notifications_for(request.user, unread=unread),
+            order=("-id",),
+            cursor=request.GET.get("cursor"),
+            limit=50,
+        )
     except ApiError:
         raise Http404 from None
-    return render(request, "sla/notifications.html", {
-        "notifications": rows, "next_cursor": next_cursor, "unread": unread,
-        "unread_total": selectors.unread_count(request.user),
-    })
+    return render(
+        request,
+        "sla/notifications.html",
+        {
+            "notifications": rows,
+            "next_cursor": next_cursor,
+            "unread": unread,
+            "unread_total": selectors.unread_count(request.user),
+        },
+    )
 
 
 @login_required
@@ -79,10 +89,17 @@ def policy(request):
             row["value"] = request.POST.get(row["key"], row["value"])
             row["errors"] = errors.get(row["key"], [])
     versions = Policy.objects.filter(project=project).select_related("created_by").order_by("-version")[:20]
-    return render(request, "sla/policy.html", {
-        "current": current, "rows": rows, "versions": versions,
-        "webhook": Webhook.objects.filter(project=project).first(),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "sla/policy.html",
+        {
+            "current": current,
+            "rows": rows,
+            "versions": versions,
+            "webhook": Webhook.objects.filter(project=project).first(),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -92,8 +109,13 @@ def webhook(request):
     if project is None:
         raise PermissionDenied
     try:
-        services.webhook_set(project=project, actor=request.user, url=request.POST.get("url", ""),
-                             secret=request.POST.get("secret", ""), is_active=request.POST.get("is_active") == "on")
+        services.webhook_set(
+            project=project,
+            actor=request.user,
+            url=request.POST.get("url", ""),
+            secret=request.POST.get("secret", ""),
+            is_active=request.POST.get("is_active") == "on",
+        )
     except ApiError as exc:
         if exc.status == 403:
             raise PermissionDenied(exc.detail) from None

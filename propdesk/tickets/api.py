@@ -64,8 +64,11 @@ def _project(user, code: str | None):
 def ticket_create(request, payload: TicketIn):
     """Register a request (T-1 … T-14). `Idempotency-Key` replays the first answer."""
     user = request.user
-    missing = {f: [_("This field is required.")] for f in ("project", "kind", "description")
-               if not (getattr(payload, f) or "").strip()}
+    missing = {
+        f: [_("This field is required.")]
+        for f in ("project", "kind", "description")
+        if not (getattr(payload, f) or "").strip()
+    }
     if missing:
         raise BadInput(_("Some fields are missing or invalid."), missing)
     project = _project(user, payload.project)
@@ -82,15 +85,31 @@ def ticket_create(request, payload: TicketIn):
             if complained_department is None:
                 raise _bad("complained_department", _("No such department in this project."))
         ticket = services.ticket_create(
-            project=project, actor=user, kind=payload.kind.strip(), description=payload.description,
-            severity=payload.severity, category=payload.category or "", unit=unit, location=payload.location,
-            reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
-            channel=payload.channel or "phone", requested_by=payload.requested_by, urgent=payload.urgent,
-            urgent_cause=payload.urgent_cause, paid=payload.paid, fee=payload.fee,
-            reporter_department=payload.reporter_department, capability=payload.capability,
-            capability_note=payload.capability_note, agreed_at=payload.agreed_at, event_at=payload.event_at,
-            event_place=payload.event_place, complained_about=payload.complained_about,
-            complained_department=complained_department, demand=payload.demand,
+            project=project,
+            actor=user,
+            kind=payload.kind.strip(),
+            description=payload.description,
+            severity=payload.severity,
+            category=payload.category or "",
+            unit=unit,
+            location=payload.location,
+            reporter_name=payload.reporter_name,
+            reporter_phone=payload.reporter_phone,
+            channel=payload.channel or "phone",
+            requested_by=payload.requested_by,
+            urgent=payload.urgent,
+            urgent_cause=payload.urgent_cause,
+            paid=payload.paid,
+            fee=payload.fee,
+            reporter_department=payload.reporter_department,
+            capability=payload.capability,
+            capability_note=payload.capability_note,
+            agreed_at=payload.agreed_at,
+            event_at=payload.event_at,
+            event_place=payload.event_place,
+            complained_about=payload.complained_about,
+            complained_department=complained_department,
+            demand=payload.demand,
         )
         return 201, _fresh(user, ticket.pk)
 
@@ -139,8 +158,7 @@ def ticket_list(request, filters: Query[TicketFilter]):
     if filters.overdue is not None:
         condition = selectors.overdue_condition()
         qs = qs.filter(condition) if filters.overdue else qs.exclude(condition)
-    rows, cursor = keyset_page(selectors.with_details(qs), order=("-id",), cursor=filters.cursor,
-                               limit=filters.limit)
+    rows, cursor = keyset_page(selectors.with_details(qs), order=("-id",), cursor=filters.cursor, limit=filters.limit)
     return {"items": [ticket_out(user, t) for t in rows], "next_cursor": cursor}
 
 
@@ -202,8 +220,7 @@ def _act(request, ticket_id: int, action: str, schema: type[Schema], call):
 
 
 def _body_doc(schema: type[Schema]) -> dict:
-    return {"requestBody": {"required": False,
-                            "content": {"application/json": {"schema": schema.model_json_schema()}}}}
+    return {"requestBody": {"required": False, "content": {"application/json": {"schema": schema.model_json_schema()}}}}
 
 
 ACTION_OK = {200: TicketOut, **ERRORS}
@@ -216,8 +233,9 @@ def ticket_triage(request, id: int):
     def call(t, b):
         if b.valid is None:
             raise _bad("valid", _("This field is required."))
-        return services.ticket_triage(ticket=t, actor=request.user, valid=b.valid, severity=b.severity,
-                                      note=b.note or "")
+        return services.ticket_triage(
+            ticket=t, actor=request.user, valid=b.valid, severity=b.severity, note=b.note or ""
+        )
 
     return _act(request, id, "triage", TriageIn, call)
 
@@ -236,8 +254,9 @@ def ticket_dispatch(request, id: int):
             assignee = services.staff_by_username(t.project, _code(b.assignee))
             if assignee is None:
                 raise _bad("assignee", _("No such person in this project."))
-        return services.ticket_dispatch(ticket=t, actor=request.user, department=department, assignee=assignee,
-                                        note=b.note or "")
+        return services.ticket_dispatch(
+            ticket=t, actor=request.user, department=department, assignee=assignee, note=b.note or ""
+        )
 
     return _act(request, id, "dispatch", DispatchIn, call)
 
@@ -245,37 +264,53 @@ def ticket_dispatch(request, id: int):
 @router.post("/tickets/{id}/accept", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
 def ticket_accept(request, id: int):
     """The department signs for the ticket."""
-    return _act(request, id, "accept", NoteIn,
-                lambda t, b: services.ticket_accept(ticket=t, actor=request.user, note=b.note or ""))
+    return _act(
+        request,
+        id,
+        "accept",
+        NoteIn,
+        lambda t, b: services.ticket_accept(ticket=t, actor=request.user, note=b.note or ""),
+    )
 
 
 @router.post("/tickets/{id}/follow", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
 def ticket_follow(request, id: int):
     """The dispatcher's follow-up (T-13)."""
-    return _act(request, id, "follow", NoteIn,
-                lambda t, b: services.ticket_follow(ticket=t, actor=request.user, note=b.note))
+    return _act(
+        request, id, "follow", NoteIn, lambda t, b: services.ticket_follow(ticket=t, actor=request.user, note=b.note)
+    )
 
 
 @router.post("/tickets/{id}/answer", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
 def ticket_answer(request, id: int):
     """An answer given to the resident (T-7, T-17, T-19)."""
-    return _act(request, id, "answer", NoteIn,
-                lambda t, b: services.ticket_answer(ticket=t, actor=request.user, note=b.note))
+    return _act(
+        request, id, "answer", NoteIn, lambda t, b: services.ticket_answer(ticket=t, actor=request.user, note=b.note)
+    )
 
 
 @router.post("/tickets/{id}/complete", response=ACTION_OK, openapi_extra=_body_doc(CompleteIn))
 def ticket_complete(request, id: int):
     """The executor reports the work done; leaks give `leak_test_at` (T-15)."""
-    return _act(request, id, "complete", CompleteIn,
-                lambda t, b: services.ticket_complete(ticket=t, actor=request.user, note=b.note,
-                                                      leak_test_at=b.leak_test_at))
+    return _act(
+        request,
+        id,
+        "complete",
+        CompleteIn,
+        lambda t, b: services.ticket_complete(ticket=t, actor=request.user, note=b.note, leak_test_at=b.leak_test_at),
+    )
 
 
 @router.post("/tickets/{id}/return_slip", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
 def ticket_return_slip(request, id: int):
     """The signed service-slip copy is back (T-13)."""
-    return _act(request, id, "return_slip", NoteIn,
-                lambda t, b: services.ticket_return_slip(ticket=t, actor=request.user, note=b.note or ""))
+    return _act(
+        request,
+        id,
+        "return_slip",
+        NoteIn,
+        lambda t, b: services.ticket_return_slip(ticket=t, actor=request.user, note=b.note or ""),
+    )
 
 
 @router.post("/tickets/{id}/visit", response=ACTION_OK, openapi_extra=_body_doc(VisitIn))
@@ -285,8 +320,9 @@ def ticket_visit(request, id: int):
     def call(t, b):
         if b.satisfied is None:
             raise _bad("satisfied", _("This field is required."))
-        return services.ticket_visit(ticket=t, actor=request.user, satisfied=b.satisfied, channel=b.channel,
-                                     note=b.note or "")
+        return services.ticket_visit(
+            ticket=t, actor=request.user, satisfied=b.satisfied, channel=b.channel, note=b.note or ""
+        )
 
     return _act(request, id, "visit", VisitIn, call)
 
@@ -312,51 +348,77 @@ def ticket_close(request, id: int):
 @router.post("/tickets/{id}/hold", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
 def ticket_hold(request, id: int):
     """Waiting on the developer or an outside party (T-18)."""
-    return _act(request, id, "hold", ReasonIn,
-                lambda t, b: services.ticket_hold(ticket=t, actor=request.user, reason=b.reason))
+    return _act(
+        request, id, "hold", ReasonIn, lambda t, b: services.ticket_hold(ticket=t, actor=request.user, reason=b.reason)
+    )
 
 
 @router.post("/tickets/{id}/resume", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
 def ticket_resume(request, id: int):
-    return _act(request, id, "resume", ReasonIn,
-                lambda t, b: services.ticket_resume(ticket=t, actor=request.user, reason=b.reason))
+    return _act(
+        request,
+        id,
+        "resume",
+        ReasonIn,
+        lambda t, b: services.ticket_resume(ticket=t, actor=request.user, reason=b.reason),
+    )
 
 
 @router.post("/tickets/{id}/reopen", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
 def ticket_reopen(request, id: int):
-    return _act(request, id, "reopen", ReasonIn,
-                lambda t, b: services.ticket_reopen(ticket=t, actor=request.user, reason=b.reason))
+    return _act(
+        request,
+        id,
+        "reopen",
+        ReasonIn,
+        lambda t, b: services.ticket_reopen(ticket=t, actor=request.user, reason=b.reason),
+    )
 
 
 @router.post("/tickets/{id}/cancel", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
 def ticket_cancel(request, id: int):
-    return _act(request, id, "cancel", ReasonIn,
-                lambda t, b: services.ticket_cancel(ticket=t, actor=request.user, reason=b.reason))
+    return _act(
+        request,
+        id,
+        "cancel",
+        ReasonIn,
+        lambda t, b: services.ticket_cancel(ticket=t, actor=request.user, reason=b.reason),
+    )
 
 
 @router.post("/tickets/{id}/acknowledge", response=ACTION_OK, openapi_extra=_body_doc(EmptyIn))
 def ticket_acknowledge(request, id: int):
     """The caller takes an escalation addressed to them (409 when there is none)."""
-    return _act(request, id, "acknowledge", EmptyIn,
-                lambda t, b: services.ticket_acknowledge(ticket=t, actor=request.user))
+    return _act(
+        request, id, "acknowledge", EmptyIn, lambda t, b: services.ticket_acknowledge(ticket=t, actor=request.user)
+    )
 
 
 @router.post("/tickets/{id}/instruct", response=ACTION_OK, openapi_extra=_body_doc(InstructIn))
 def ticket_instruct(request, id: int):
     """A leader's instruction, tracked as its own item (T-14)."""
-    return _act(request, id, "instruct", InstructIn,
-                lambda t, b: services.ticket_instruct(ticket=t, actor=request.user, instruction=b.instruction))
+    return _act(
+        request,
+        id,
+        "instruct",
+        InstructIn,
+        lambda t, b: services.ticket_instruct(ticket=t, actor=request.user, instruction=b.instruction),
+    )
 
 
 @router.post("/tickets/{id}/signoff", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
 def ticket_signoff(request, id: int):
     """The manager's sign-off (emergencies, T-14)."""
-    return _act(request, id, "signoff", NoteIn,
-                lambda t, b: services.ticket_signoff(ticket=t, actor=request.user, note=b.note or ""))
+    return _act(
+        request,
+        id,
+        "signoff",
+        NoteIn,
+        lambda t, b: services.ticket_signoff(ticket=t, actor=request.user, note=b.note or ""),
+    )
 
 
-@router.post("/tickets/{id}/instructions/{instruction_id}/done", response=ACTION_OK,
-             openapi_extra=_body_doc(NoteIn))
+@router.post("/tickets/{id}/instructions/{instruction_id}/done", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
 def instruction_done(request, id: int, instruction_id: int):
     """Report a leader's instruction carried out (T-14); 409 when it already is.
     Whoever may follow the ticket up may report it."""

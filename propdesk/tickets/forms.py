@@ -44,38 +44,64 @@ class IntakeForm(forms.Form):
     """Phone intake (T-3 … T-7, T-14)."""
 
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    unit = forms.CharField(label=_("Unit"), max_length=64, required=False,
-                           widget=forms.TextInput(attrs={"placeholder": "1-1-101", "autocomplete": "off"}))
+    unit = forms.CharField(
+        label=_("Unit"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "1-1-101", "autocomplete": "off"}),
+    )
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
     reporter_name = forms.CharField(label=_("Reporter"), max_length=100, required=False)
-    reporter_phone = forms.CharField(label=_("Phone"), max_length=32, required=False,
-                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
-    channel = forms.ChoiceField(label=_("Channel"), choices=[c for c in Channel.choices if c[0] != Channel.APP],
-                                initial=Channel.PHONE, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.REPAIR, widget=forms.RadioSelect,
-                             required=False)
-    severity = forms.ChoiceField(label=_("Complaint class"), choices=Severity.choices, required=False,
-                                 widget=forms.RadioSelect)
+    reporter_phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[c for c in Channel.choices if c[0] != Channel.APP],
+        initial=Channel.PHONE,
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Kind.choices, initial=Kind.REPAIR, widget=forms.RadioSelect, required=False
+    )
+    severity = forms.ChoiceField(
+        label=_("Complaint class"), choices=Severity.choices, required=False, widget=forms.RadioSelect
+    )
     category = forms.ChoiceField(label=_("Category"), choices=[("", "—")] + Category.choices, required=False)
-    description = forms.CharField(label=_("What happened"), max_length=5000, required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
-    requested_by = forms.DateTimeField(label=_("Resident's own deadline"), required=False,
-                                       widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS)
-    capability = forms.ChoiceField(label=_("Checked with engineering"), choices=Capability.choices,
-                                   initial=Capability.AVAILABLE, required=False, widget=forms.RadioSelect)
-    agreed_at = forms.DateTimeField(label=_("Agreed time"), required=False, widget=DATETIME_WIDGET,
-                                    input_formats=DATETIME_FORMATS)
-    capability_note = forms.CharField(label=_("Reason / arrangement told to the resident"), max_length=500,
-                                      required=False)
+    description = forms.CharField(
+        label=_("What happened"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    requested_by = forms.DateTimeField(
+        label=_("Resident's own deadline"), required=False, widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
+    )
+    capability = forms.ChoiceField(
+        label=_("Checked with engineering"),
+        choices=Capability.choices,
+        initial=Capability.AVAILABLE,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    agreed_at = forms.DateTimeField(
+        label=_("Agreed time"), required=False, widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
+    )
+    capability_note = forms.CharField(
+        label=_("Reason / arrangement told to the resident"), max_length=500, required=False
+    )
     # T-10: the complaint record.
-    event_at = forms.DateTimeField(label=_("When it happened"), required=False, widget=DATETIME_WIDGET,
-                                   input_formats=DATETIME_FORMATS)
+    event_at = forms.DateTimeField(
+        label=_("When it happened"), required=False, widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
+    )
     event_place = forms.CharField(label=_("Where it happened"), max_length=200, required=False)
     complained_about = forms.CharField(label=_("Person complained about"), max_length=200, required=False)
-    complained_department = forms.ModelChoiceField(label=_("Department complained about"), required=False,
-                                                   queryset=Department.objects.none())
-    demand = forms.CharField(label=_("Resident's demand"), max_length=2000, required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    complained_department = forms.ModelChoiceField(
+        label=_("Department complained about"), required=False, queryset=Department.objects.none()
+    )
+    demand = forms.CharField(
+        label=_("Resident's demand"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     paid = forms.BooleanField(label=_("Paid special service"), required=False)
     fee = forms.DecimalField(label=_("Fee (yuan)"), max_digits=10, decimal_places=2, min_value=0, required=False)
     urgent = forms.BooleanField(label=_("Urgent: work stopped (water/power cut)"), required=False)
@@ -175,10 +201,12 @@ class ResidentRepairForm(forms.Form):
 
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), empty_label=None)
     category = forms.ChoiceField(label=_("Category"), choices=[("", "—")] + Category.choices, required=False)
-    description = forms.CharField(label=_("What needs repairing"), max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
-    requested_by = forms.DateTimeField(label=_("Please come before"), required=False, widget=DATETIME_WIDGET,
-                                       input_formats=DATETIME_FORMATS)
+    description = forms.CharField(
+        label=_("What needs repairing"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    requested_by = forms.DateTimeField(
+        label=_("Please come before"), required=False, widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,8 +217,7 @@ class ResidentRepairForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RequiredNoteForm(forms.Form):
@@ -203,11 +230,13 @@ class ReasonForm(forms.Form):
 
 class TriageForm(NoteForm):
     field_order = ["valid", "severity", "note"]
-    valid = forms.TypedChoiceField(label=_("Judgement"), coerce=lambda v: v == "1",
-                                   choices=[("1", _("Valid complaint")), ("0", _("Invalid complaint"))],
-                                   widget=forms.RadioSelect)
-    severity = forms.ChoiceField(label=_("Complaint class"), choices=[("", "—")] + Severity.choices,
-                                 required=False)
+    valid = forms.TypedChoiceField(
+        label=_("Judgement"),
+        coerce=lambda v: v == "1",
+        choices=[("1", _("Valid complaint")), ("0", _("Invalid complaint"))],
+        widget=forms.RadioSelect,
+    )
+    severity = forms.ChoiceField(label=_("Complaint class"), choices=[("", "—")] + Severity.choices, required=False)
 
 
 class DispatchForm(NoteForm):
@@ -219,7 +248,8 @@ class DispatchForm(NoteForm):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(project=project).order_by("code")
         self.fields["assignee"].queryset = (
-            Staff.objects.filter(projects=project, department__isnull=False).select_related("department")
+            Staff.objects.filter(projects=project, department__isnull=False)
+            .select_related("department")
             .order_by("department__code", "display_name")
         )
 
@@ -232,8 +262,9 @@ class DispatchForm(NoteForm):
 
 
 class CompleteForm(RequiredNoteForm):
-    leak_test_at = forms.DateTimeField(label=_("Leak test time"), required=False, widget=DATETIME_WIDGET,
-                                       input_formats=DATETIME_FORMATS)
+    leak_test_at = forms.DateTimeField(
+        label=_("Leak test time"), required=False, widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
+    )
 
     def __init__(self, *args, ticket=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -245,11 +276,18 @@ class CompleteForm(RequiredNoteForm):
 
 class VisitForm(NoteForm):
     field_order = ["channel", "satisfied", "note"]
-    channel = forms.ChoiceField(label=_("Visit by"), widget=forms.RadioSelect, initial="phone",
-                                choices=[("phone", _("phone call")), ("home", _("home visit"))])
-    satisfied = forms.TypedChoiceField(label=_("Resident satisfied?"), coerce=lambda v: v == "1",
-                                       widget=forms.RadioSelect,
-                                       choices=[("1", _("Satisfied")), ("0", _("Not satisfied: reopen"))])
+    channel = forms.ChoiceField(
+        label=_("Visit by"),
+        widget=forms.RadioSelect,
+        initial="phone",
+        choices=[("phone", _("phone call")), ("home", _("home visit"))],
+    )
+    satisfied = forms.TypedChoiceField(
+        label=_("Resident satisfied?"),
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        choices=[("1", _("Satisfied")), ("0", _("Not satisfied: reopen"))],
+    )
 
 
 class InstructForm(forms.Form):
@@ -261,10 +299,20 @@ class EmptyForm(forms.Form):
 
 
 # Actions shown open on the ticket page; the rest (hold, cancel, …) fold away.
-PRIMARY_ACTIONS = frozenset({
-    "triage", "dispatch", "accept", "complete", "answer", "return_slip", "visit", "close", "acknowledge",
-    "signoff",
-})
+PRIMARY_ACTIONS = frozenset(
+    {
+        "triage",
+        "dispatch",
+        "accept",
+        "complete",
+        "answer",
+        "return_slip",
+        "visit",
+        "close",
+        "acknowledge",
+        "signoff",
+    }
+)
 
 # action name → (form class, service keyword mapping). The services live in
 # tickets.services under ticket_<action>.
@@ -312,15 +360,18 @@ class FilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("all"))] + Kind.choices, required=False)
-    severity = forms.ChoiceField(label=_("Complaint class"), choices=[("", _("all"))] + Severity.choices,
-                                 required=False)
-    status = forms.ChoiceField(label=pgettext_lazy("ticket field", "Status"),
-                               choices=[("", _("all"))] + Status.choices, required=False)
+    severity = forms.ChoiceField(
+        label=_("Complaint class"), choices=[("", _("all"))] + Severity.choices, required=False
+    )
+    status = forms.ChoiceField(
+        label=pgettext_lazy("ticket field", "Status"), choices=[("", _("all"))] + Status.choices, required=False
+    )
     department = forms.ChoiceField(label=_("Department"), required=False)
     building = forms.ChoiceField(label=_("Building"), required=False)
     category = forms.ChoiceField(label=_("Category"), choices=[("", _("all"))] + Category.choices, required=False)
-    date_from = forms.DateField(label=_("Registered from"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("Registered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, project, **kwargs):

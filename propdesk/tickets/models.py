@@ -116,9 +116,7 @@ class Ticket(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
-    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     assignee = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     valid = models.BooleanField(_("valid"), null=True, blank=True)
     # Facts the closing conditions and timers read; each is set by one service.

@@ -30,10 +30,22 @@ from django.db.models import Q
 from propdesk.core.models import Department, Rank
 from propdesk.core.permissions import resident_of, staff_of
 
-FRONT_DESK_ACTIONS = frozenset({
-    "triage", "dispatch", "follow", "answer", "return_slip", "visit", "close", "hold", "resume", "reopen",
-    "cancel", "acknowledge",
-})
+FRONT_DESK_ACTIONS = frozenset(
+    {
+        "triage",
+        "dispatch",
+        "follow",
+        "answer",
+        "return_slip",
+        "visit",
+        "close",
+        "hold",
+        "resume",
+        "reopen",
+        "cancel",
+        "acknowledge",
+    }
+)
 DEPARTMENT_ACTIONS = frozenset({"accept", "complete", "follow", "acknowledge"})
 MANAGER_ACTIONS = frozenset({"instruct", "signoff"})
 
@@ -81,15 +93,17 @@ def who(user) -> Who:
     if staff is not None:
         department = staff.department if staff.department_id else None
         result = Who(
-            user_id=user.pk, superuser=user.is_superuser, staff_id=staff.pk, rank=staff.rank,
+            user_id=user.pk,
+            superuser=user.is_superuser,
+            staff_id=staff.pk,
+            rank=staff.rank,
             department_id=staff.department_id,
             front_desk=bool(department and department.kind == Department.Kind.CUSTOMER_SERVICE),
             project_ids=frozenset(staff.projects.values_list("pk", flat=True)),
         )
     else:
         resident = resident_of(user)
-        result = Who(user_id=user.pk, superuser=user.is_superuser,
-                     person_id=resident.person_id if resident else None)
+        result = Who(user_id=user.pk, superuser=user.is_superuser, person_id=resident.person_id if resident else None)
     user._ticket_who = result
     return result
 

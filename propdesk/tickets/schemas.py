@@ -223,16 +223,29 @@ def ticket_out(user, t, *, with_actions: bool = False) -> dict:
         "closed_at": t.closed_at,
         "updated_at": t.updated_at,
         "timers": [
-            {"metric": x.metric, "started_at": x.started_at, "due_at": x.due_at, "stopped_at": x.stopped_at,
-             "state": x.state}
+            {
+                "metric": x.metric,
+                "started_at": x.started_at,
+                "due_at": x.due_at,
+                "stopped_at": x.stopped_at,
+                "state": x.state,
+            }
             for x in t.timers.all()
         ],
         "instructions": [
-            {"id": i.pk, "text": i.text, "given_by": _username(i.given_by), "given_at": i.given_at,
-             "done_at": i.done_at, "done_by": _username(i.done_by) if i.done_by_id else None,
-             "done_note": i.done_note}
+            {
+                "id": i.pk,
+                "text": i.text,
+                "given_by": _username(i.given_by),
+                "given_at": i.given_at,
+                "done_at": i.done_at,
+                "done_by": _username(i.done_by) if i.done_by_id else None,
+                "done_note": i.done_note,
+            }
             for i in t.instructions.all()
-        ] if not is_resident_viewer(user) else [],  # leaders' instructions are internal
+        ]
+        if not is_resident_viewer(user)
+        else [],  # leaders' instructions are internal
         "close_blockers": selectors.close_blockers(t),
         "actions": selectors.allowed_actions(t, user) if with_actions else None,
     }

@@ -17,7 +17,12 @@ MAX_ID = 2**63 - 1
 def with_details(qs: QuerySet) -> QuerySet:
     """Everything the ticket serialiser reads, in a fixed number of queries."""
     return qs.select_related(
-        "project", "unit", "department", "assignee__user", "created_by", "complained_department",
+        "project",
+        "unit",
+        "department",
+        "assignee__user",
+        "created_by",
+        "complained_department",
     ).prefetch_related(
         "timers",
         Prefetch("instructions", queryset=Instruction.objects.select_related("given_by", "done_by")),
@@ -54,9 +59,7 @@ def overdue_condition(now=None) -> Exists:
 
     now = now or timezone.now()
     return Exists(
-        Timer.objects.filter(ticket=OuterRef("pk")).filter(
-            Q(state="breached") | Q(state="running", due_at__lt=now)
-        )
+        Timer.objects.filter(ticket=OuterRef("pk")).filter(Q(state="breached") | Q(state="running", due_at__lt=now))
     )
 
 
@@ -64,8 +67,7 @@ def board_queryset(project, *, kind=None, severity=None, department=None, buildi
     """Open tickets of a project, nearest running deadline first (no deadline
     last), with `next_due` and `overdue` annotated. `department` and
     `building` may be objects or codes; `status` narrows to one open status."""
-    qs = board_filter(project, kind=kind, severity=severity, department=department, building=building,
-                      status=status)
+    qs = board_filter(project, kind=kind, severity=severity, department=department, building=building, status=status)
     qs = qs.annotate(
         next_due=Min("timers__due_at", filter=Q(timers__state="running")),
         overdue=overdue_condition(),
@@ -84,11 +86,13 @@ def board_filter(project, *, kind=None, severity=None, department=None, building
     if severity:
         qs = qs.filter(severity=severity)
     if department:
-        qs = qs.filter(department__code=department) if isinstance(department, str) else qs.filter(
-            department=department)
+        qs = qs.filter(department__code=department) if isinstance(department, str) else qs.filter(department=department)
     if building:
-        qs = qs.filter(unit__building__code=building) if isinstance(building, str) else qs.filter(
-            unit__building=building)
+        qs = (
+            qs.filter(unit__building__code=building)
+            if isinstance(building, str)
+            else qs.filter(unit__building=building)
+        )
     return qs
 
 
@@ -170,7 +174,9 @@ def action_refusal(ticket: Ticket, action: str) -> str | None:
         if specific:
             return str(specific())
         return _("The ticket is %(status)s; you cannot %(action)s now.") % {
-            "status": ticket.get_status_display(), "action": action_label(action)}
+            "status": ticket.get_status_display(),
+            "action": action_label(action),
+        }
     if action == "triage" and ticket.valid is not None:
         return _("This complaint has already been judged.")
     return None

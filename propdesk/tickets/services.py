@@ -43,8 +43,15 @@ LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 
 VISIT_CHANNELS = ("phone", "home")
 EXTRA_FIELDS = (
-    "reporter_department", "capability", "capability_note", "agreed_at",
-    "event_at", "event_place", "complained_about", "complained_department", "demand",
+    "reporter_department",
+    "capability",
+    "capability_note",
+    "agreed_at",
+    "event_at",
+    "event_place",
+    "complained_about",
+    "complained_department",
+    "demand",
 )
 
 
@@ -95,9 +102,26 @@ def clean_datetime(errors: Errors, field: str, value, project=None):
 # ---------------------------------------------------------------- create
 
 
-def ticket_create(*, project, actor, kind, description, severity=None, category="", unit=None, location="",
-                  reporter_name="", reporter_phone="", channel="phone", requested_by=None, urgent=False,
-                  urgent_cause="", paid=False, fee=None, **extra) -> Ticket:
+def ticket_create(
+    *,
+    project,
+    actor,
+    kind,
+    description,
+    severity=None,
+    category="",
+    unit=None,
+    location="",
+    reporter_name="",
+    reporter_phone="",
+    channel="phone",
+    requested_by=None,
+    urgent=False,
+    urgent_cause="",
+    paid=False,
+    fee=None,
+    **extra,
+) -> Ticket:
     """Register a request (T-1, T-3 … T-10, T-14). Numbers come from the
     project's counter inside this transaction: sequential, never reused."""
     unknown = set(extra) - set(EXTRA_FIELDS)
@@ -173,17 +197,40 @@ def ticket_create(*, project, actor, kind, description, severity=None, category=
     with transaction.atomic():
         now = timezone.now()
         ticket = Ticket.objects.create(
-            project=project, number=counter_next(project=project, name="ticket"), kind=kind, severity=severity,
-            category=category, status=Status.NEW, unit=unit, location=location, reporter=reporter,
-            reporter_name=reporter_name, reporter_phone=reporter_phone, channel=channel, description=description,
-            requested_by=requested_by, urgent=bool(urgent), urgent_cause=urgent_cause, paid=paid, fee=fee,
-            created_at=now, updated_at=now, created_by=actor if actor and actor.is_authenticated else None,
+            project=project,
+            number=counter_next(project=project, name="ticket"),
+            kind=kind,
+            severity=severity,
+            category=category,
+            status=Status.NEW,
+            unit=unit,
+            location=location,
+            reporter=reporter,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            channel=channel,
+            description=description,
+            requested_by=requested_by,
+            urgent=bool(urgent),
+            urgent_cause=urgent_cause,
+            paid=paid,
+            fee=fee,
+            created_at=now,
+            updated_at=now,
+            created_by=actor if actor and actor.is_authenticated else None,
             **details,
         )
         data = {
-            "number": ticket.number, "kind": kind, "severity": severity or None, "category": category or None,
-            "unit": unit.code if unit else None, "channel": channel, "urgent": ticket.urgent, "paid": paid,
-            "fee": str(fee) if fee is not None else None, "requested_by": _iso(requested_by),
+            "number": ticket.number,
+            "kind": kind,
+            "severity": severity or None,
+            "category": category or None,
+            "unit": unit.code if unit else None,
+            "channel": channel,
+            "urgent": ticket.urgent,
+            "paid": paid,
+            "fee": str(fee) if fee is not None else None,
+            "requested_by": _iso(requested_by),
             "capability": ticket.capability or None,
         }
         _record(ticket, actor, "create", now, data)
@@ -199,8 +246,9 @@ def _current_units(person) -> list[Unit]:
 def _clean_extra(errors: Errors, project, kind, extra: dict) -> dict:
     """T-3 reporter department, T-4 capability answer, T-10 complaint record."""
     out = {
-        "reporter_department": clean_text(errors, "reporter_department", extra.get("reporter_department"),
-                                          max_length=100),
+        "reporter_department": clean_text(
+            errors, "reporter_department", extra.get("reporter_department"), max_length=100
+        ),
         "capability_note": clean_text(errors, "capability_note", extra.get("capability_note"), max_length=500),
         "event_place": clean_text(errors, "event_place", extra.get("event_place"), max_length=200),
         "complained_about": clean_text(errors, "complained_about", extra.get("complained_about"), max_length=200),
@@ -228,8 +276,14 @@ def _clean_extra(errors: Errors, project, kind, extra: dict) -> dict:
 # ---------------------------------------------------------------- the one transition helper
 
 
-def transition(*, ticket: Ticket, actor, action: str, data: dict | None = None,
-               apply: Callable[[Ticket, dt.datetime], str | None] | None = None) -> Ticket:
+def transition(
+    *,
+    ticket: Ticket,
+    actor,
+    action: str,
+    data: dict | None = None,
+    apply: Callable[[Ticket, dt.datetime], str | None] | None = None,
+) -> Ticket:
     """Run `action` on `ticket` as `actor`. `apply(locked, now)` changes the
     locked row and may return the target status when it depends on the
     request; otherwise the workflow table's target (or no change) holds."""
@@ -300,8 +354,10 @@ def ticket_triage(*, ticket, actor, valid, severity=None, note="") -> Ticket:
     if not isinstance(valid, bool):
         raise BadInput(_("Some fields are missing or invalid."), {"valid": [_("Say true or false.")]})
     if severity and severity not in Severity.values:
-        raise BadInput(_("Some fields are missing or invalid."),
-                       {"severity": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Severity.values)}]})
+        raise BadInput(
+            _("Some fields are missing or invalid."),
+            {"severity": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Severity.values)}]},
+        )
     note = _optional_note("note", note)
 
     def apply(t, now):
@@ -310,16 +366,23 @@ def ticket_triage(*, ticket, actor, valid, severity=None, note="") -> Ticket:
             t.severity = severity
         return None if valid else Status.INVALID
 
-    return transition(ticket=ticket, actor=actor, action="triage", apply=apply,
-                      data={"valid": valid, "severity": severity or None, "note": note})
+    return transition(
+        ticket=ticket,
+        actor=actor,
+        action="triage",
+        apply=apply,
+        data={"valid": valid, "severity": severity or None, "note": note},
+    )
 
 
 def ticket_dispatch(*, ticket, actor, department=None, assignee=None, note="") -> Ticket:
     """T-11, T-13: to a department and/or a person (a major complaint may go
     straight to the project manager, who has no department)."""
     if department is None and assignee is None:
-        raise BadInput(_("Some fields are missing or invalid."),
-                       {"department": [_("Choose a department or a person to dispatch to.")]})
+        raise BadInput(
+            _("Some fields are missing or invalid."),
+            {"department": [_("Choose a department or a person to dispatch to.")]},
+        )
     errors = Errors()
     if department is not None and department.project_id != ticket.project_id:
         errors.add("department", _("No such department in this project."))
@@ -338,11 +401,17 @@ def ticket_dispatch(*, ticket, actor, department=None, assignee=None, note="") -
         t.assignee = assignee
         return None
 
-    return transition(ticket=ticket, actor=actor, action="dispatch", apply=apply, data={
-        "department": department.code if department else None,
-        "assignee": assignee.user.username if assignee else None,
-        "note": note,
-    })
+    return transition(
+        ticket=ticket,
+        actor=actor,
+        action="dispatch",
+        apply=apply,
+        data={
+            "department": department.code if department else None,
+            "assignee": assignee.user.username if assignee else None,
+            "note": note,
+        },
+    )
 
 
 def ticket_accept(*, ticket, actor, note="") -> Ticket:
@@ -388,8 +457,13 @@ def ticket_complete(*, ticket, actor, note, leak_test_at=None) -> Ticket:
         _claim_for_executor(t, actor)
         return None
 
-    return transition(ticket=ticket, actor=actor, action="complete", apply=apply,
-                      data={"note": note, "leak_test_at": _iso(leak_test_at)})
+    return transition(
+        ticket=ticket,
+        actor=actor,
+        action="complete",
+        apply=apply,
+        data={"note": note, "leak_test_at": _iso(leak_test_at)},
+    )
 
 
 def ticket_return_slip(*, ticket, actor, note="") -> Ticket:
@@ -419,8 +493,13 @@ def ticket_visit(*, ticket, actor, satisfied, channel, note="") -> Ticket:
         t.visit_satisfied = satisfied
         return None if satisfied else Status.REOPENED
 
-    return transition(ticket=ticket, actor=actor, action="visit", apply=apply,
-                      data={"satisfied": satisfied, "channel": channel, "note": note})
+    return transition(
+        ticket=ticket,
+        actor=actor,
+        action="visit",
+        apply=apply,
+        data={"satisfied": satisfied, "channel": channel, "note": note},
+    )
 
 
 def ticket_close(*, ticket, actor, note="") -> Ticket:
@@ -518,13 +597,19 @@ def instruction_done(*, instruction: Instruction, actor, note="") -> Instruction
 
     def apply(t, now):
         updated = Instruction.objects.filter(pk=instruction.pk, done_at__isnull=True).update(
-            done_at=now, done_by=actor, done_note=note)
+            done_at=now, done_by=actor, done_note=note
+        )
         if not updated:
             raise Conflict(_("This instruction is already marked done."))
         return None
 
-    transition(ticket=instruction.ticket, actor=actor, action="follow", apply=apply,
-               data={"note": note, "instruction_id": instruction.pk, "instruction_done": True})
+    transition(
+        ticket=instruction.ticket,
+        actor=actor,
+        action="follow",
+        apply=apply,
+        data={"note": note, "instruction_id": instruction.pk, "instruction_done": True},
+    )
     instruction.refresh_from_db()
     return instruction
 
@@ -543,8 +628,7 @@ def department_by_code(project, code: str | None) -> Department | None:
 def staff_by_username(project, username: str | None) -> Staff | None:
     if not username or "\x00" in username:
         return None
-    return Staff.objects.select_related("user", "department").filter(
-        user__username=username, projects=project).first()
+    return Staff.objects.select_related("user", "department").filter(user__username=username, projects=project).first()
 
 
 def unit_by_code(project, code: str | None) -> Unit | None:

@@ -101,8 +101,9 @@ def with_due_key(qs):
     none, so keyset cursors can compare it (a NULL cannot be paged past)."""
     nearest = Timer.objects.filter(ticket=OuterRef("pk"), state="running").order_by("due_at").values("due_at")[:1]
     return qs.annotate(
-        due_key=Coalesce(Subquery(nearest, output_field=DateTimeField()), Value(FAR_FUTURE),
-                          output_field=DateTimeField())
+        due_key=Coalesce(
+            Subquery(nearest, output_field=DateTimeField()), Value(FAR_FUTURE), output_field=DateTimeField()
+        )
     )
 
 
@@ -211,11 +212,16 @@ def intake(request):
             status = 400
     else:
         form = IntakeForm(project=project)
-    return render(request, "tickets/intake.html", {
-        "form": form,
-        "severity_help": SEVERITY_HELP,
-        "capability_say": CAPABILITY_SAY,
-    }, status=status)
+    return render(
+        request,
+        "tickets/intake.html",
+        {
+            "form": form,
+            "severity_help": SEVERITY_HELP,
+            "capability_say": CAPABILITY_SAY,
+        },
+        status=status,
+    )
 
 
 @staff_page
@@ -230,14 +236,16 @@ def lookup(request):
             occupants = list(unit.current) or [None]
             for occ in occupants:
                 person = occ.person if occ else None
-                rows.append({
-                    "unit": unit.code,
-                    "person": person.pk if person else "",
-                    "name": person.name if person else "",
-                    "phone": mask_phone(person.phone) if person else "",
-                    "shown_phone": shown_phone(request.user, person.phone) if person else "",
-                    "role": occ.get_role_display() if occ else "",
-                })
+                rows.append(
+                    {
+                        "unit": unit.code,
+                        "person": person.pk if person else "",
+                        "name": person.name if person else "",
+                        "phone": mask_phone(person.phone) if person else "",
+                        "shown_phone": shown_phone(request.user, person.phone) if person else "",
+                        "role": occ.get_role_display() if occ else "",
+                    }
+                )
     return render(request, "tickets/_lookup.html", {"rows": rows[:12], "q": q})
 
 
@@ -250,20 +258,30 @@ def board(request):
     """Dispatcher board: open tickets by the nearest running deadline, breached first in line."""
     form, data = filter_form(request)
     qs = selectors.board_filter(
-        request.project, kind=data.get("kind") or None, severity=data.get("severity") or None,
-        department=data.get("department") or None, building=data.get("building") or None,
+        request.project,
+        kind=data.get("kind") or None,
+        severity=data.get("severity") or None,
+        department=data.get("department") or None,
+        building=data.get("building") or None,
         status=data.get("status") or None,
     )
     visible = visibility_filter(request.user)
     qs = qs.filter(visible) if visible is not None else qs.none()
-    rows, next_cursor = _page_by_keys(request, with_due_key(qs), ("due_key", "id"),
-                                      for_rows(selectors.with_details(Ticket.objects.all())))
+    rows, next_cursor = _page_by_keys(
+        request, with_due_key(qs), ("due_key", "id"), for_rows(selectors.with_details(Ticket.objects.all()))
+    )
     annotate_rows(rows)
-    return render(request, "tickets/board.html", {
-        "form": form, "rows": rows, "next_cursor": next_cursor,
-        "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
-        "far_future": FAR_FUTURE,
-    })
+    return render(
+        request,
+        "tickets/board.html",
+        {
+            "form": form,
+            "rows": rows,
+            "next_cursor": next_cursor,
+            "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
+            "far_future": FAR_FUTURE,
+        },
+    )
 
 
 def _page(request, qs, order):
@@ -283,8 +301,9 @@ def _page_by_keys(request, qs, order, rows_qs):
     is the page, found without computing `due_key` for every open ticket."""
     with_running = qs.filter(pk__in=Timer.objects.filter(state="running").values("ticket_id"))
     try:
-        keys, next_cursor = keyset_page(with_running.only("id"), order=order,
-                                        cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
+        keys, next_cursor = keyset_page(
+            with_running.only("id"), order=order, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
+        )
     except ApiError:  # a bad cursor: `_page` below says so
         keys, next_cursor = None, None
     if next_cursor is None:  # not a full page: tickets without a running timer may follow
@@ -311,16 +330,21 @@ def inbox(request):
         qs = selectors.tickets_visible_to(request.user, request.project).filter(
             department=department, status__in=INBOX_STATUSES
         )
-        rows, next_cursor = _page_by_keys(request, with_due_key(qs), ("due_key", "id"),
-                                          for_rows(Ticket.objects.all()))
+        rows, next_cursor = _page_by_keys(request, with_due_key(qs), ("due_key", "id"), for_rows(Ticket.objects.all()))
         annotate_rows(rows)
         for t in rows:
             t.actions = set(selectors.allowed_actions(t, request.user, check_acknowledge=False))
-    return render(request, "tickets/inbox.html", {
-        "department": department, "rows": rows, "next_cursor": next_cursor,
-        "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
-        "leak": Category.LEAK,
-    })
+    return render(
+        request,
+        "tickets/inbox.html",
+        {
+            "department": department,
+            "rows": rows,
+            "next_cursor": next_cursor,
+            "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
+            "leak": Category.LEAK,
+        },
+    )
 
 
 @staff_page
@@ -331,11 +355,17 @@ def ticket_list(request):
     qs = apply_filters(selectors.tickets_visible_to(request.user, request.project), data)
     rows, next_cursor = _page(request, for_rows(qs), ("-id",))
     annotate_rows(rows)
-    return render(request, "tickets/list.html", {
-        "form": form, "rows": rows, "next_cursor": next_cursor,
-        "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
-        "export_qs": querystring(request, cursor=None),
-    })
+    return render(
+        request,
+        "tickets/list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "next_cursor": next_cursor,
+            "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
+            "export_qs": querystring(request, cursor=None),
+        },
+    )
 
 
 @staff_page
@@ -351,9 +381,26 @@ def export(request):
     tz = timezone.get_current_timezone()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Tickets"))
-    ws.append([_("No."), _("Registered at"), _("Kind"), _("Complaint class"), _("Category"), _("Status"),
-               _("Unit"), _("Location"), _("Reporter"), _("Phone"), _("Channel"), _("Description"),
-               _("Department"), _("Assignee"), _("Completed at"), _("Closed at")])
+    ws.append(
+        [
+            _("No."),
+            _("Registered at"),
+            _("Kind"),
+            _("Complaint class"),
+            _("Category"),
+            _("Status"),
+            _("Unit"),
+            _("Location"),
+            _("Reporter"),
+            _("Phone"),
+            _("Channel"),
+            _("Description"),
+            _("Department"),
+            _("Assignee"),
+            _("Completed at"),
+            _("Closed at"),
+        ]
+    )
 
     def local(value):
         return value.astimezone(tz).replace(tzinfo=None) if value else None
@@ -367,13 +414,29 @@ def export(request):
         return cell
 
     for t in qs:
-        ws.append([text(v) for v in (
-            t.number, local(t.created_at), t.get_kind_display(), t.get_severity_display(),
-            t.get_category_display(), t.get_status_display(), t.unit.code if t.unit else "", t.location,
-            t.reporter_name, shown_phone(request.user, t.reporter_phone), t.get_channel_display(),
-            t.description, t.department.name if t.department else "",
-            t.assignee.display_name if t.assignee else "", local(t.completed_at), local(t.closed_at),
-        )])
+        ws.append(
+            [
+                text(v)
+                for v in (
+                    t.number,
+                    local(t.created_at),
+                    t.get_kind_display(),
+                    t.get_severity_display(),
+                    t.get_category_display(),
+                    t.get_status_display(),
+                    t.unit.code if t.unit else "",
+                    t.location,
+                    t.reporter_name,
+                    shown_phone(request.user, t.reporter_phone),
+                    t.get_channel_display(),
+                    t.description,
+                    t.department.name if t.department else "",
+                    t.assignee.display_name if t.assignee else "",
+                    local(t.completed_at),
+                    local(t.closed_at),
+                )
+            ]
+        )
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="tickets-{request.project.code}-{stamp}.xlsx"'
@@ -389,21 +452,30 @@ def export(request):
 def visits(request):
     """Follow-up visits due (T-15): repairs done and not yet visited, by the visit timer's deadline."""
     visit_due = Timer.objects.filter(ticket=OuterRef("pk"), metric="visit").values("due_at")[:1]
-    qs = selectors.tickets_visible_to(request.user, request.project).filter(
-        kind=Kind.REPAIR, status=Status.DONE, visited_at__isnull=True
-    ).annotate(
-        next_due=Coalesce(Subquery(visit_due, output_field=DateTimeField()), Value(FAR_FUTURE),
-                          output_field=DateTimeField())
+    qs = (
+        selectors.tickets_visible_to(request.user, request.project)
+        .filter(kind=Kind.REPAIR, status=Status.DONE, visited_at__isnull=True)
+        .annotate(
+            next_due=Coalesce(
+                Subquery(visit_due, output_field=DateTimeField()), Value(FAR_FUTURE), output_field=DateTimeField()
+            )
+        )
     )
     rows, next_cursor = _page(request, for_rows(qs), ("next_due", "id"))
     annotate_rows(rows)
     now = timezone.now()
     for t in rows:
         t.visit_overdue = t.next_due != FAR_FUTURE and t.next_due <= now
-    return render(request, "tickets/visits.html", {
-        "rows": rows, "next_cursor": next_cursor, "far_future": FAR_FUTURE,
-        "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
-    })
+    return render(
+        request,
+        "tickets/visits.html",
+        {
+            "rows": rows,
+            "next_cursor": next_cursor,
+            "far_future": FAR_FUTURE,
+            "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
+        },
+    )
 
 
 # ---------------------------------------------------------------- ticket page and actions
@@ -429,8 +501,7 @@ def _detail_context(request, ticket, *, bound_action=None, bound_form=None):
         "timers": label_timers(ticket.timers.order_by("due_at", "id")),
         "events": events,
         "instructions": list(ticket.instructions.select_related("given_by", "done_by")),
-        "actions": [(a, ACTION_LABELS.get(a, a), forms[a], a in PRIMARY_ACTIONS or a == bound_action)
-                    for a in actions],
+        "actions": [(a, ACTION_LABELS.get(a, a), forms[a], a in PRIMARY_ACTIONS or a == bound_action) for a in actions],
         "can_follow": "follow" in actions,
         "blockers": selectors.close_blockers(ticket) if ticket.status not in (Status.CLOSED,) else [],
         "leak": Category.LEAK,
@@ -556,8 +627,9 @@ def instruction_done(request, pk, instruction_id):
     if instruction is None:
         raise Http404
     try:
-        services.instruction_done(instruction=instruction, actor=request.user,
-                                  note=(request.POST.get("note") or "")[:2000])
+        services.instruction_done(
+            instruction=instruction, actor=request.user, note=(request.POST.get("note") or "")[:2000]
+        )
     except ApiError as exc:
         messages.error(request, exc.detail)
     else:
@@ -578,19 +650,23 @@ def slip(request, pk, kind):
         raise Http404
     ticket = _load(request, pk)
     paper = "a4" if request.GET.get("paper") == "a4" else "a5"
-    return render(request, SLIPS[kind], {
-        "ticket": ticket, "paper": paper, "phone": shown_phone(request.user, ticket.reporter_phone),
-        "printed_at": timezone.now(),
-    })
+    return render(
+        request,
+        SLIPS[kind],
+        {
+            "ticket": ticket,
+            "paper": paper,
+            "phone": shown_phone(request.user, ticket.reporter_phone),
+            "printed_at": timezone.now(),
+        },
+    )
 
 
 # ---------------------------------------------------------------- residents
 
 
 def _resident_units(person):
-    return Unit.objects.filter(
-        pk__in=current_occupancies().filter(person=person).values("unit_id")
-    ).order_by("code")
+    return Unit.objects.filter(pk__in=current_occupancies().filter(person=person).values("unit_id")).order_by("code")
 
 
 @resident_page
@@ -606,23 +682,31 @@ def mine(request):
             d = form.cleaned_data
             try:
                 ticket = services.ticket_create(
-                    project=person.project, actor=request.user, kind=Kind.REPAIR, channel=Channel.APP,
-                    unit=d["unit"], category=d.get("category") or "", description=d["description"],
-                    requested_by=d.get("requested_by"), reporter_name=person.name,
+                    project=person.project,
+                    actor=request.user,
+                    kind=Kind.REPAIR,
+                    channel=Channel.APP,
+                    unit=d["unit"],
+                    category=d.get("category") or "",
+                    description=d["description"],
+                    requested_by=d.get("requested_by"),
+                    reporter_name=person.name,
                     reporter_phone=person.phone,
                 )
             except ApiError as exc:
                 form.add_error(None, exc.detail)
                 status = exc.status
             else:
-                messages.success(request, _("Your request is registered as number %(number)s.")
-                                 % {"number": ticket.number})
+                messages.success(
+                    request, _("Your request is registered as number %(number)s.") % {"number": ticket.number}
+                )
                 return redirect("tickets:mine")
         else:
             status = 400
     rows = list(selectors.tickets_visible_to(request.user).select_related("unit").order_by("-id")[:50])
-    return render(request, "tickets/mine.html", {"form": form, "rows": rows, "has_units": units.exists()},
-                  status=status)
+    return render(
+        request, "tickets/mine.html", {"form": form, "rows": rows, "has_units": units.exists()}, status=status
+    )
 
 
 @resident_page

@@ -36,11 +36,15 @@ TRANSITIONS: dict[str, Step] = {
     for step in [
         Step("create", "ticket.created", frozenset(), S.NEW),
         # T-8: only complaints are judged; an invalid one leaves the flow and may close directly.
-        Step("triage", "ticket.triaged", frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED, S.REOPENED}), None,
-             frozenset({Kind.COMPLAINT})),
+        Step(
+            "triage",
+            "ticket.triaged",
+            frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED, S.REOPENED}),
+            None,
+            frozenset({Kind.COMPLAINT}),
+        ),
         # Re-dispatching (to another department or person) is allowed until the work is done.
-        Step("dispatch", "ticket.dispatched", frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED, S.REOPENED}),
-             S.DISPATCHED),
+        Step("dispatch", "ticket.dispatched", frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED, S.REOPENED}), S.DISPATCHED),
         Step("accept", "ticket.accepted", frozenset({S.DISPATCHED, S.REOPENED}), S.ACCEPTED),
         Step("follow", "ticket.followed_up", OPEN, None),
         # Answers are also given on invalid complaints: they are still helped (T-8).
@@ -55,8 +59,12 @@ TRANSITIONS: dict[str, Step] = {
         Step("hold", "ticket.held", frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED, S.REOPENED}), S.ON_HOLD),
         Step("resume", "ticket.resumed", frozenset({S.ON_HOLD}), None),  # back to `held_from`
         Step("reopen", "ticket.reopened", frozenset({S.DONE, S.CLOSED, S.INVALID, S.CANCELLED}), S.REOPENED),
-        Step("cancel", "ticket.cancelled", frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED, S.ON_HOLD, S.REOPENED}),
-             S.CANCELLED),
+        Step(
+            "cancel",
+            "ticket.cancelled",
+            frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED, S.ON_HOLD, S.REOPENED}),
+            S.CANCELLED,
+        ),
         Step("acknowledge", "ticket.acknowledged", OPEN, None),
         Step("instruct", "ticket.instructed", OPEN, None),
         Step("signoff", "ticket.signed_off", OPEN, None),

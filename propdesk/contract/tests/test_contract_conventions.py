@@ -10,8 +10,9 @@ from propdesk.testing import ApiClient
 
 
 def _token(username, password):
-    return Client().post("/api/v1/auth/token", {"username": username, "password": password},
-                         content_type="application/json")
+    return Client().post(
+        "/api/v1/auth/token", {"username": username, "password": password}, content_type="application/json"
+    )
 
 
 # ---------------------------------------------------------------- auth
@@ -52,10 +53,20 @@ def test_without_a_valid_bearer_token_the_api_answers_401_with_the_error_shape(d
 def test_errors_400_bad_input_nothing_stored(api_as):
     kefu = api_as("kefu")
     before = kefu.get(T, {"project": "DEMO"}).json()["items"]
-    for bad in [body(description=""), body(description="x" * 5001), body(kind="party"), body(kind=None),
-                body(project=None), body(kind="complaint"), body(kind="complaint", severity="huge"),
-                body(channel="pigeon"), body(category="ufo"), body(reporter_name=None),
-                body(reporter_phone=None), body(unit="9-9-999")]:
+    for bad in [
+        body(description=""),
+        body(description="x" * 5001),
+        body(kind="party"),
+        body(kind=None),
+        body(project=None),
+        body(kind="complaint"),
+        body(kind="complaint", severity="huge"),
+        body(channel="pigeon"),
+        body(category="ufo"),
+        body(reporter_name=None),
+        body(reporter_phone=None),
+        body(unit="9-9-999"),
+    ]:
         data = assert_error(kefu.post(T, bad), 400)
         assert data["errors"], (bad, data)
     after = kefu.get(T, {"project": "DEMO"}).json()["items"]
@@ -78,8 +89,7 @@ def test_description_of_1_and_5000_characters_is_accepted(api_as):
 @pytest.mark.parametrize("raw", [b"{", b"[]", b"null", b'"x"', b"\xff\xfe", b'{"project": 5, "kind": []}'])
 def test_never_a_500_for_bad_input(api_as, raw):
     kefu = api_as("kefu")
-    resp = kefu.client.post(T, raw, content_type="application/json",
-                            headers={"Authorization": f"Bearer {kefu.token}"})
+    resp = kefu.client.post(T, raw, content_type="application/json", headers={"Authorization": f"Bearer {kefu.token}"})
     assert_error(resp, 400)
 
 
@@ -249,11 +259,34 @@ def test_times_are_iso_8601_with_offset(api_as):
 
 
 API_PATHS = [
-    "/api/v1/auth/token", "/api/v1/tickets", "/api/v1/tickets/{id}", "/api/v1/tickets/{id}/events",
-    *[f"/api/v1/tickets/{{id}}/{a}" for a in (
-        "triage", "dispatch", "accept", "follow", "answer", "complete", "return_slip", "visit", "close", "hold",
-        "resume", "reopen", "cancel", "acknowledge", "instruct", "signoff")],
-    "/api/v1/notifications", "/api/v1/reviews/weekly", "/api/v1/reports/complaints/monthly",
+    "/api/v1/auth/token",
+    "/api/v1/tickets",
+    "/api/v1/tickets/{id}",
+    "/api/v1/tickets/{id}/events",
+    *[
+        f"/api/v1/tickets/{{id}}/{a}"
+        for a in (
+            "triage",
+            "dispatch",
+            "accept",
+            "follow",
+            "answer",
+            "complete",
+            "return_slip",
+            "visit",
+            "close",
+            "hold",
+            "resume",
+            "reopen",
+            "cancel",
+            "acknowledge",
+            "instruct",
+            "signoff",
+        )
+    ],
+    "/api/v1/notifications",
+    "/api/v1/reviews/weekly",
+    "/api/v1/reports/complaints/monthly",
     "/api/v1/reports/complaints/monthly/signoff",
 ]
 

@@ -9,17 +9,33 @@ from django.test import Client
 from propdesk.contract.tests.util import T, assert_error, create
 
 USERS = {
-    "kefu": "kefu", "diaodu": "kefu", "kefu_zg": "kefu", "gc": "gongcheng", "gc_zg": "gongcheng",
-    "ba_zg": "baoan", "jl": None, "fz": None, "zjl": None,
+    "kefu": "kefu",
+    "diaodu": "kefu",
+    "kefu_zg": "kefu",
+    "gc": "gongcheng",
+    "gc_zg": "gongcheng",
+    "ba_zg": "baoan",
+    "jl": None,
+    "fz": None,
+    "zjl": None,
 }
-DEPARTMENTS = {"kefu": "客服部", "gongcheng": "工程部", "baoan": "保安部", "qingjie": None, "lvhua": None,
-               "caiwu": None, "pinzhi": None, "xingzheng": None}
+DEPARTMENTS = {
+    "kefu": "客服部",
+    "gongcheng": "工程部",
+    "baoan": "保安部",
+    "qingjie": None,
+    "lvhua": None,
+    "caiwu": None,
+    "pinzhi": None,
+    "xingzheng": None,
+}
 
 
 @pytest.mark.parametrize("username", [*USERS, "yz"])
 def test_demo_users_all_with_password_demo12345(demo, username):
-    resp = Client().post("/api/v1/auth/token", {"username": username, "password": "demo12345"},
-                         content_type="application/json")
+    resp = Client().post(
+        "/api/v1/auth/token", {"username": username, "password": "demo12345"}, content_type="application/json"
+    )
     assert resp.status_code == 200, resp.content
 
 
@@ -81,8 +97,9 @@ def test_seed_demo_is_idempotent_twice_same_row_counts(demo):
     from django.apps import apps
 
     def counts():
-        return {m._meta.label: m.objects.count() for app in ("core", "auth") for m in apps.get_app_config(
-            app).get_models()}
+        return {
+            m._meta.label: m.objects.count() for app in ("core", "auth") for m in apps.get_app_config(app).get_models()
+        }
 
     call_command("seed_demo", verbosity=0)
     once = counts()

@@ -7,9 +7,26 @@ import time_machine
 
 from propdesk.contract.tests.util import T, act, assert_error, body, create, cst, parse, timers
 
-TICKET_FIELDS = {"id", "number", "project", "kind", "severity", "category", "status", "unit", "location",
-                 "reporter_name", "reporter_phone", "channel", "description", "created_at", "department",
-                 "assignee", "valid", "timers"}
+TICKET_FIELDS = {
+    "id",
+    "number",
+    "project",
+    "kind",
+    "severity",
+    "category",
+    "status",
+    "unit",
+    "location",
+    "reporter_name",
+    "reporter_phone",
+    "channel",
+    "description",
+    "created_at",
+    "department",
+    "assignee",
+    "valid",
+    "timers",
+}
 TIMER_STATES = {"running", "paused", "met", "breached", "cancelled"}
 
 
@@ -71,8 +88,23 @@ def test_kind_values(api_as, kind):
     assert made["kind"] == kind
 
 
-@pytest.mark.parametrize("category", ["leak", "safety", "power", "water", "elevator", "noise", "cleaning",
-                                      "greening", "security", "parking", "fee", "other"])
+@pytest.mark.parametrize(
+    "category",
+    [
+        "leak",
+        "safety",
+        "power",
+        "water",
+        "elevator",
+        "noise",
+        "cleaning",
+        "greening",
+        "security",
+        "parking",
+        "fee",
+        "other",
+    ],
+)
 def test_category_values(api_as, category):
     assert create(api_as("kefu"), category=category)["category"] == category
 
@@ -174,8 +206,9 @@ def test_list_filters_project_status_kind_severity_department(api_as):
     minor = create(kefu, kind="complaint", severity="minor")
     act(kefu, repair["id"], "dispatch", {"department": "gongcheng"})
     assert {repair["id"], major["id"], minor["id"]} <= _ids(kefu)
-    assert _ids(kefu, kind="complaint") >= {major["id"], minor["id"]} and repair["id"] not in _ids(kefu,
-                                                                                                   kind="complaint")
+    assert _ids(kefu, kind="complaint") >= {major["id"], minor["id"]} and repair["id"] not in _ids(
+        kefu, kind="complaint"
+    )
     assert major["id"] in _ids(kefu, severity="major") and minor["id"] not in _ids(kefu, severity="major")
     assert repair["id"] in _ids(kefu, status="dispatched") and major["id"] not in _ids(kefu, status="dispatched")
     assert major["id"] in _ids(kefu, status="new")
@@ -222,8 +255,7 @@ def test_repair_flow_new_dispatched_accepted_done_closed(api_as):
     assert visited["status"] == "done"
     closed = act(kefu, made["id"], "close", {"note": "销项"})
     assert closed["status"] == "closed"
-    assert actions_of(kefu, made["id"]) == ["create", "dispatch", "accept", "complete", "return_slip", "visit",
-                                            "close"]
+    assert actions_of(kefu, made["id"]) == ["create", "dispatch", "accept", "complete", "return_slip", "visit", "close"]
 
 
 def test_dispatch_to_a_department_only(api_as):
@@ -420,13 +452,27 @@ def test_residents_own_requests_are_app_and_they_see_own_tickets_only(api_as):
     assert_error(yz.post(f"{T}/{others['id']}/close", {}), 404)
 
 
-@pytest.mark.parametrize("action,data", [
-    ("triage", {"valid": True}), ("dispatch", {"department": "gongcheng"}), ("accept", {}),
-    ("follow", {"note": "x"}), ("answer", {"note": "x"}), ("complete", {"note": "x"}), ("return_slip", {}),
-    ("visit", {"satisfied": True, "channel": "phone"}), ("close", {}), ("hold", {"reason": "x"}),
-    ("resume", {"reason": "x"}), ("reopen", {"reason": "x"}), ("cancel", {"reason": "x"}), ("acknowledge", {}),
-    ("instruct", {"instruction": "x"}), ("signoff", {}),
-])
+@pytest.mark.parametrize(
+    "action,data",
+    [
+        ("triage", {"valid": True}),
+        ("dispatch", {"department": "gongcheng"}),
+        ("accept", {}),
+        ("follow", {"note": "x"}),
+        ("answer", {"note": "x"}),
+        ("complete", {"note": "x"}),
+        ("return_slip", {}),
+        ("visit", {"satisfied": True, "channel": "phone"}),
+        ("close", {}),
+        ("hold", {"reason": "x"}),
+        ("resume", {"reason": "x"}),
+        ("reopen", {"reason": "x"}),
+        ("cancel", {"reason": "x"}),
+        ("acknowledge", {}),
+        ("instruct", {"instruction": "x"}),
+        ("signoff", {}),
+    ],
+)
 def test_residents_staff_actions_403(api_as, action, data):
     yz = api_as("yz")
     mine = yz.post(T, {"project": "DEMO", "kind": "complaint", "severity": "minor", "description": "噪音扰民"})
@@ -493,8 +539,12 @@ def test_number_sequential_per_project_under_concurrent_creates(demo):
 
     def post(i):
         try:
-            resp = Client().post(T, body(description=f"并发{i}"), content_type="application/json",
-                                 headers={"Authorization": f"Bearer {token}"})
+            resp = Client().post(
+                T,
+                body(description=f"并发{i}"),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {token}"},
+            )
             with lock:
                 results.append((resp.status_code, resp.json().get("number")))
         finally:

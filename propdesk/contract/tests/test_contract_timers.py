@@ -102,11 +102,23 @@ def test_which_metrics_each_kind_starts_with(api_as):
     kefu = api_as("kefu")
     assert set(timers(_made_at(kefu, TUE_10))) == {"follow_1", "follow_2"}
     assert set(timers(_made_at(kefu, TUE_10, kind="complaint", severity="major"))) == {
-        "forward", "answer", "resolve", "follow_1", "follow_2"}
+        "forward",
+        "answer",
+        "resolve",
+        "follow_1",
+        "follow_2",
+    }
     assert set(timers(_made_at(kefu, TUE_10, kind="complaint", severity="important"))) == {
-        "forward", "resolve", "follow_1", "follow_2"}
+        "forward",
+        "resolve",
+        "follow_1",
+        "follow_2",
+    }
     assert set(timers(_made_at(kefu, TUE_10, kind="complaint", severity="minor"))) == {
-        "resolve", "follow_1", "follow_2"}
+        "resolve",
+        "follow_1",
+        "follow_2",
+    }
     assert set(timers(_made_at(kefu, TUE_10, kind="emergency"))) == {"forward", "follow_1", "follow_2"}
 
 
@@ -341,9 +353,18 @@ def test_sla_sweep_safe_to_run_concurrently_no_notification_twice(demo):
     project = seed_demo()
     kefu = get_user_model().objects.get(username="kefu")
     with time_machine.travel(TUE_10, tick=False):
-        ids = [services.ticket_create(project=project, actor=kefu, kind="complaint", severity="important",
-                                      description=f"并发{i}", reporter_name="张三",
-                                      reporter_phone="13800001111").pk for i in range(20)]
+        ids = [
+            services.ticket_create(
+                project=project,
+                actor=kefu,
+                kind="complaint",
+                severity="important",
+                description=f"并发{i}",
+                reporter_name="张三",
+                reporter_phone="13800001111",
+            ).pk
+            for i in range(20)
+        ]
     errors = []
 
     def run():

@@ -18,8 +18,14 @@ def parse(value: str) -> dt.datetime:
 
 
 def body(**extra) -> dict:
-    data = {"project": "DEMO", "kind": "repair", "unit": "1-1-101", "reporter_name": "张三",
-            "reporter_phone": "13812341234", "description": "厨房水龙头漏水"}
+    data = {
+        "project": "DEMO",
+        "kind": "repair",
+        "unit": "1-1-101",
+        "reporter_name": "张三",
+        "reporter_phone": "13812341234",
+        "description": "厨房水龙头漏水",
+    }
     data.update(extra)
     return {k: v for k, v in data.items() if v is not None}
 

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,263 +15,469 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Company',
+            name="Company",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'company',
+                "verbose_name": "company",
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('time_zone', models.CharField(default='Asia/Shanghai', max_length=64, verbose_name='time zone')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('is_active', models.BooleanField(default=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='core.company')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("time_zone", models.CharField(default="Asia/Shanghai", max_length=64, verbose_name="time zone")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="projects", to="core.company"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'project',
-                'ordering': ['code'],
+                "verbose_name": "project",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('phone2', models.CharField(blank=True, max_length=32, verbose_name='second phone')),
-                ('id_type', models.CharField(choices=[('resident_id', 'resident ID card'), ('passport', 'passport'), ('hk_macao', 'Hong Kong/Macao permit'), ('taiwan', 'Taiwan permit'), ('other', 'other')], default='resident_id', max_length=16, verbose_name='ID type')),
-                ('id_number', models.CharField(blank=True, max_length=64, verbose_name='ID number')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='people', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                ("phone2", models.CharField(blank=True, max_length=32, verbose_name="second phone")),
+                (
+                    "id_type",
+                    models.CharField(
+                        choices=[
+                            ("resident_id", "resident ID card"),
+                            ("passport", "passport"),
+                            ("hk_macao", "Hong Kong/Macao permit"),
+                            ("taiwan", "Taiwan permit"),
+                            ("other", "other"),
+                        ],
+                        default="resident_id",
+                        max_length=16,
+                        verbose_name="ID type",
+                    ),
+                ),
+                ("id_number", models.CharField(blank=True, max_length=64, verbose_name="ID number")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="people", to="core.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'name', 'id'],
+                "ordering": ["project", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('customer_service', 'customer service'), ('engineering', 'engineering'), ('security', 'security'), ('cleaning', 'cleaning'), ('greening', 'greening'), ('finance', 'finance'), ('quality', 'quality'), ('administration', 'administration'), ('kitchen', 'kitchen')], max_length=24, verbose_name='kind')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("customer_service", "customer service"),
+                            ("engineering", "engineering"),
+                            ("security", "security"),
+                            ("cleaning", "cleaning"),
+                            ("greening", "greening"),
+                            ("finance", "finance"),
+                            ("quality", "quality"),
+                            ("administration", "administration"),
+                            ("kitchen", "kitchen"),
+                        ],
+                        max_length=24,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="departments", to="core.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'code'],
+                "ordering": ["project", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Counter',
+            name="Counter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=32)),
-                ('value', models.BigIntegerField(default=0)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counters', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=32)),
+                ("value", models.BigIntegerField(default=0)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="counters", to="core.project"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('kind', models.CharField(choices=[('off', 'day off'), ('workday', 'make-up working day'), ('special', 'special hours')], max_length=16, verbose_name='kind')),
-                ('hours', models.CharField(blank=True, max_length=100, verbose_name='hours')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('source', models.CharField(default='manual', max_length=32)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_days', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("off", "day off"), ("workday", "make-up working day"), ("special", "special hours")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("hours", models.CharField(blank=True, max_length=100, verbose_name="hours")),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ("source", models.CharField(default="manual", max_length=32)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="calendar_days", to="core.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'date'],
+                "ordering": ["project", "date"],
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, verbose_name='building code')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('floors', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='floors')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, verbose_name="building code")),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ("floors", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="floors")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="buildings", to="core.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'code'],
+                "ordering": ["project", "code"],
             },
         ),
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('action', models.CharField(max_length=64)),
-                ('object_type', models.CharField(max_length=64)),
-                ('object_id', models.CharField(max_length=64)),
-                ('old', models.JSONField(blank=True, null=True)),
-                ('new', models.JSONField(blank=True, null=True)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("action", models.CharField(max_length=64)),
+                ("object_type", models.CharField(max_length=64)),
+                ("object_id", models.CharField(max_length=64)),
+                ("old", models.JSONField(blank=True, null=True)),
+                ("new", models.JSONField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="core.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ResidentAccount',
+            name="ResidentAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='core.person')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='resident', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="accounts", to="core.person"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resident",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Staff',
+            name="Staff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(max_length=100, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('rank', models.PositiveSmallIntegerField(choices=[(10, 'staff'), (20, 'supervisor'), (30, 'project manager'), (40, 'deputy general manager'), (50, 'general manager')], default=10, verbose_name='rank')),
-                ('is_dispatcher', models.BooleanField(default=False, verbose_name='dispatcher')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='core.department')),
-                ('projects', models.ManyToManyField(blank=True, related_name='staff', to='core.project')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("display_name", models.CharField(max_length=100, verbose_name="name")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                (
+                    "rank",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (10, "staff"),
+                            (20, "supervisor"),
+                            (30, "project manager"),
+                            (40, "deputy general manager"),
+                            (50, "general manager"),
+                        ],
+                        default=10,
+                        verbose_name="rank",
+                    ),
+                ),
+                ("is_dispatcher", models.BooleanField(default=False, verbose_name="dispatcher")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="core.department",
+                    ),
+                ),
+                ("projects", models.ManyToManyField(blank=True, related_name="staff", to="core.project")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="staff", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff member',
-                'ordering': ['-rank', 'display_name'],
+                "verbose_name": "staff member",
+                "ordering": ["-rank", "display_name"],
             },
         ),
         migrations.AddField(
-            model_name='department',
-            name='supervisor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supervised_departments', to='core.staff'),
+            model_name="department",
+            name="supervisor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="supervised_departments",
+                to="core.staff",
+            ),
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, verbose_name='unit code')),
-                ('entrance', models.CharField(max_length=16, verbose_name='entrance')),
-                ('room', models.CharField(max_length=16, verbose_name='room')),
-                ('floor', models.SmallIntegerField(blank=True, null=True, verbose_name='floor')),
-                ('area', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='area (m²)')),
-                ('use', models.CharField(choices=[('residential', 'residential'), ('shop', 'shop'), ('office', 'office'), ('parking', 'parking')], default='residential', max_length=16, verbose_name='use')),
-                ('state', models.CharField(choices=[('vacant', 'vacant'), ('occupied', 'occupied'), ('rented', 'rented'), ('renovating', 'renovating')], default='vacant', max_length=16, verbose_name='state')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='core.building')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=64, verbose_name="unit code")),
+                ("entrance", models.CharField(max_length=16, verbose_name="entrance")),
+                ("room", models.CharField(max_length=16, verbose_name="room")),
+                ("floor", models.SmallIntegerField(blank=True, null=True, verbose_name="floor")),
+                (
+                    "area",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=9, null=True, verbose_name="area (m²)"
+                    ),
+                ),
+                (
+                    "use",
+                    models.CharField(
+                        choices=[
+                            ("residential", "residential"),
+                            ("shop", "shop"),
+                            ("office", "office"),
+                            ("parking", "parking"),
+                        ],
+                        default="residential",
+                        max_length=16,
+                        verbose_name="use",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("vacant", "vacant"),
+                            ("occupied", "occupied"),
+                            ("rented", "rented"),
+                            ("renovating", "renovating"),
+                        ],
+                        default="vacant",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="units", to="core.building"
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="units", to="core.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'code'],
+                "ordering": ["project", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Occupancy',
+            name="Occupancy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'owner'), ('tenant', 'tenant'), ('family', 'family member'), ('agent', 'agent')], max_length=16, verbose_name='role')),
-                ('start', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='to')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='occupancies', to='core.person')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='occupancies', to='core.unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "owner"),
+                            ("tenant", "tenant"),
+                            ("family", "family member"),
+                            ("agent", "agent"),
+                        ],
+                        max_length=16,
+                        verbose_name="role",
+                    ),
+                ),
+                ("start", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="to")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="occupancies", to="core.person"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="occupancies", to="core.unit"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['unit', 'end', 'role', 'id'],
+                "ordering": ["unit", "end", "role", "id"],
             },
         ),
         migrations.CreateModel(
-            name='WorkingPeriod',
+            name="WorkingPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(verbose_name='weekday')),
-                ('start', models.TimeField(verbose_name='start')),
-                ('end', models.TimeField(verbose_name='end')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='working_periods', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("weekday", models.PositiveSmallIntegerField(verbose_name="weekday")),
+                ("start", models.TimeField(verbose_name="start")),
+                ("end", models.TimeField(verbose_name="end")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="working_periods", to="core.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'weekday', 'start'],
+                "ordering": ["project", "weekday", "start"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('path', models.CharField(max_length=300)),
-                ('body_digest', models.CharField(max_length=64)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('response', models.JSONField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=200)),
+                ("path", models.CharField(max_length=300)),
+                ("body_digest", models.CharField(max_length=64)),
+                ("status", models.PositiveSmallIntegerField()),
+                ("response", models.JSONField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'key', 'path'), name='idempotency_unique')],
+                "constraints": [models.UniqueConstraint(fields=("user", "key", "path"), name="idempotency_unique")],
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['project', 'name'], name='person_name_idx'),
+            model_name="person",
+            index=models.Index(fields=["project", "name"], name="person_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['project', 'phone'], name='person_phone_idx'),
+            model_name="person",
+            index=models.Index(fields=["project", "phone"], name="person_phone_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['project', 'id_number'], name='person_idno_idx'),
+            model_name="person",
+            index=models.Index(fields=["project", "id_number"], name="person_idno_idx"),
         ),
         migrations.AddConstraint(
-            model_name='counter',
-            constraint=models.UniqueConstraint(fields=('project', 'name'), name='counter_unique'),
+            model_name="counter",
+            constraint=models.UniqueConstraint(fields=("project", "name"), name="counter_unique"),
         ),
         migrations.AddConstraint(
-            model_name='calendarday',
-            constraint=models.UniqueConstraint(fields=('project', 'date'), name='calendar_day_unique'),
+            model_name="calendarday",
+            constraint=models.UniqueConstraint(fields=("project", "date"), name="calendar_day_unique"),
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('project', 'code'), name='building_code_unique'),
+            model_name="building",
+            constraint=models.UniqueConstraint(fields=("project", "code"), name="building_code_unique"),
         ),
         migrations.AddIndex(
-            model_name='auditlog',
-            index=models.Index(fields=['object_type', 'object_id', 'at'], name='audit_object_idx'),
+            model_name="auditlog",
+            index=models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx"),
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('project', 'code'), name='department_code_unique'),
+            model_name="department",
+            constraint=models.UniqueConstraint(fields=("project", "code"), name="department_code_unique"),
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['building', 'code'], name='unit_building_idx'),
+            model_name="unit",
+            index=models.Index(fields=["building", "code"], name="unit_building_idx"),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(fields=('project', 'code'), name='unit_code_unique'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(fields=("project", "code"), name="unit_code_unique"),
         ),
         migrations.AddIndex(
-            model_name='occupancy',
-            index=models.Index(fields=['unit', 'end'], name='occupancy_unit_idx'),
+            model_name="occupancy",
+            index=models.Index(fields=["unit", "end"], name="occupancy_unit_idx"),
         ),
         migrations.AddIndex(
-            model_name='occupancy',
-            index=models.Index(fields=['person', 'end'], name='occupancy_person_idx'),
+            model_name="occupancy",
+            index=models.Index(fields=["person", "end"], name="occupancy_person_idx"),
         ),
     ]

@@ -8,8 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_token_with_bad_credentials_is_401_in_error_shape(client, demo):
-    resp = client.post("/api/v1/auth/token", {"username": "kefu", "password": "wrong"},
-                       content_type="application/json")
+    resp = client.post("/api/v1/auth/token", {"username": "kefu", "password": "wrong"}, content_type="application/json")
     assert resp.status_code == 401
     body = resp.json()
     assert body["detail"] and body["errors"] == {}
@@ -24,8 +23,9 @@ def test_token_with_missing_field_is_400_naming_the_field(client, demo):
 def test_login_is_throttled_after_repeated_failures(client, demo):
     for _ in range(5):
         client.post("/api/v1/auth/token", {"username": "kefu", "password": "x"}, content_type="application/json")
-    resp = client.post("/api/v1/auth/token", {"username": "kefu", "password": "demo12345"},
-                       content_type="application/json")
+    resp = client.post(
+        "/api/v1/auth/token", {"username": "kefu", "password": "demo12345"}, content_type="application/json"
+    )
     assert resp.status_code == 429
 
 
@@ -128,8 +128,9 @@ def test_openapi_schema_is_served(client, demo):
 
 def test_body_over_the_limit_is_413_in_error_shape(client, demo, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    resp = client.post("/api/v1/auth/token", '{"username": "' + "x" * 2000 + '", "password": "y"}',
-                       content_type="application/json")
+    resp = client.post(
+        "/api/v1/auth/token", '{"username": "' + "x" * 2000 + '", "password": "y"}', content_type="application/json"
+    )
     assert resp.status_code == 413
     assert resp.json()["detail"]
 
@@ -147,6 +148,7 @@ def test_wrong_method_is_405_in_error_shape(api_as):
 
 
 def test_nul_in_credentials_is_401_not_500(client, demo):
-    resp = client.post("/api/v1/auth/token", {"username": "kefu\x00", "password": "demo12345"},
-                       content_type="application/json")
+    resp = client.post(
+        "/api/v1/auth/token", {"username": "kefu\x00", "password": "demo12345"}, content_type="application/json"
+    )
     assert resp.status_code == 401

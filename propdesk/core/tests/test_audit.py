@@ -10,20 +10,37 @@ pytestmark = pytest.mark.django_db
 
 
 def _row(demo):
-    return audit_record(actor=None, action="unit.updated", object_type="core.unit", object_id=1,
-                        project=demo, old={"state": "vacant"}, new={"state": "occupied"})
+    return audit_record(
+        actor=None,
+        action="unit.updated",
+        object_type="core.unit",
+        object_id=1,
+        project=demo,
+        old={"state": "vacant"},
+        new={"state": "occupied"},
+    )
 
 
 def test_audit_row_keeps_only_the_changed_values(demo):
-    row = audit_record(actor=None, action="unit.updated", object_type="core.unit", object_id=1, project=demo,
-                       old={"state": "vacant", "floor": 1}, new={"state": "occupied", "floor": 1})
+    row = audit_record(
+        actor=None,
+        action="unit.updated",
+        object_type="core.unit",
+        object_id=1,
+        project=demo,
+        old={"state": "vacant", "floor": 1},
+        new={"state": "occupied", "floor": 1},
+    )
     assert row.old == {"state": "vacant"} and row.new == {"state": "occupied"}
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE core_auditlog SET action = 'forged' WHERE id = %s",
-    "DELETE FROM core_auditlog WHERE id = %s",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE core_auditlog SET action = 'forged' WHERE id = %s",
+        "DELETE FROM core_auditlog WHERE id = %s",
+    ],
+)
 def test_raw_sql_cannot_change_the_audit_trail(demo, sql):
     row = _row(demo)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:

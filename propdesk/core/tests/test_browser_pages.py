@@ -14,8 +14,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 def owner_name() -> str:
-    return Occupancy.objects.get(unit__project__code="DEMO", unit__code="1-1-101", role=Occupancy.Role.OWNER,
-                                 end__isnull=True).person.name
+    return Occupancy.objects.get(
+        unit__project__code="DEMO", unit__code="1-1-101", role=Occupancy.Role.OWNER, end__isnull=True
+    ).person.name
 
 
 def shot(pg, name):
@@ -28,8 +29,7 @@ def phone_page(browser, live_server, transactional_db):
     from propdesk.core.demo import seed_demo
 
     seed_demo()
-    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     pg = context.new_page()
     pg.set_default_timeout(15000)
     pg.base_url = live_server.url

@@ -37,6 +37,7 @@ def seeded(db):
 
 # ------------------------------------------------------------ against the reference data
 
+
 def test_seeded_calendar_equals_chinese_calendar_on_every_known_day(seeded):
     day, mismatches = dt.date(FIRST_YEAR, 1, 1), []
     while day.year <= LAST_YEAR:
@@ -73,7 +74,8 @@ def test_seeding_is_idempotent_and_keeps_manual_days(db):
     first = calendar_seed(project=project)
     assert first > 0
     CalendarDay.objects.filter(project=project, date=dt.date(2025, 10, 8)).update(
-        kind=CalendarDay.Kind.WORKDAY, source="manual")
+        kind=CalendarDay.Kind.WORKDAY, source="manual"
+    )
     assert calendar_seed(project=project) == 0
     assert CalendarDay.objects.get(project=project, date=dt.date(2025, 10, 8)).kind == CalendarDay.Kind.WORKDAY
 
@@ -83,8 +85,9 @@ def test_a_project_working_saturdays_still_rests_on_a_holiday_saturday(db):
 
     company = Company.objects.create(name="六天班物业")
     project = Project.objects.create(company=company, code="SIX", name="六天班")
-    WorkingPeriod.objects.bulk_create([WorkingPeriod(project=project, weekday=d, start=dt.time(8, 30),
-                                                     end=dt.time(17, 30)) for d in range(6)])
+    WorkingPeriod.objects.bulk_create(
+        [WorkingPeriod(project=project, weekday=d, start=dt.time(8, 30), end=dt.time(17, 30)) for d in range(6)]
+    )
     calendar_seed(project=project, years=[2025])
     cal = BusinessCalendar.for_project(project)
     assert cal.is_working_day(dt.date(2025, 10, 18))  # an ordinary Saturday
@@ -92,6 +95,7 @@ def test_a_project_working_saturdays_still_rests_on_a_holiday_saturday(db):
 
 
 # ------------------------------------------------------------ explicit cases
+
 
 def test_make_up_sunday_2025_09_28_is_a_working_day(seeded):
     day = dt.date(2025, 9, 28)
@@ -148,7 +152,8 @@ def test_parse_hours_refuses_bad_periods():
 
 times = st.times().map(lambda t: t.replace(second=0, microsecond=0))
 periods = st.lists(st.tuples(st.integers(0, 23 * 60), st.integers(15, 8 * 60)), min_size=1, max_size=3).map(
-    lambda spans: _non_overlapping(spans))
+    lambda spans: _non_overlapping(spans)
+)
 
 
 def _non_overlapping(spans):
@@ -173,8 +178,9 @@ def calendars(draw):
     return BusinessCalendar(tz=SH, weekly=weekly, exceptions=exceptions)
 
 
-moments = st.builds(lambda d, t: dt.datetime.combine(d, t, tzinfo=SH),
-                    st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), times)
+moments = st.builds(
+    lambda d, t: dt.datetime.combine(d, t, tzinfo=SH), st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), times
+)
 
 
 @given(cal=calendars(), moment=moments)
@@ -195,8 +201,10 @@ def test_add_business_hours_then_working_time_between_gives_the_hours_back(cal, 
         assert cal.is_working_time(later - dt.timedelta(minutes=1)) or cal.is_working_time(later)
 
 
-@given(moment=st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2040, 12, 31), timezones=st.just(dt.UTC)),
-       days=st.integers(-400, 400))
+@given(
+    moment=st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2040, 12, 31), timezones=st.just(dt.UTC)),
+    days=st.integers(-400, 400),
+)
 def test_add_days_keeps_the_wall_clock_time_in_shanghai(moment, days):
     cal = BusinessCalendar.default()
     later = cal.add_days(moment, days)
@@ -214,6 +222,7 @@ def test_add_working_days_lands_on_a_working_day(cal, moment, days):
 
 
 # ------------------------------------------------------------ the seed_calendar command
+
 
 def test_seed_calendar_command_seeds_one_project_and_one_year(db, capsys):
     company = Company.objects.create(name="命令测试物业")

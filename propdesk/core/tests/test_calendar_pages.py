@@ -54,8 +54,12 @@ def test_a_bad_year_parameter_is_not_a_500(manager):
 
 
 def test_weekly_hours_with_a_lunch_break_are_saved_and_audited(manager, demo):
-    data = {"action": "weekly", **{f"weekday_{d}": "08:30-12:00,13:00-17:30" for d in range(5)}, "weekday_5": "",
-            "weekday_6": ""}
+    data = {
+        "action": "weekly",
+        **{f"weekday_{d}": "08:30-12:00,13:00-17:30" for d in range(5)},
+        "weekday_5": "",
+        "weekday_6": "",
+    }
     resp = manager.post("/estate/calendar/", data)
     assert resp.status_code == 302
     assert WorkingPeriod.objects.filter(project=demo, weekday=0).count() == 2
@@ -74,10 +78,19 @@ def test_bad_weekly_hours_are_a_400_with_a_sentence_and_store_nothing(manager, d
 
 def test_a_manager_enters_next_years_holiday_and_make_up_day(manager, demo):
     year = calendar_known_until() + 1
-    assert manager.post("/estate/calendar/", {"action": "set_day", "date": f"{year}-01-01", "kind": "off",
-                                              "name": "元旦"}).status_code == 302
-    assert manager.post("/estate/calendar/", {"action": "set_day", "date": f"{year}-10-09", "kind": "special",
-                                              "hours": "09:00-12:00"}).status_code == 302
+    assert (
+        manager.post(
+            "/estate/calendar/", {"action": "set_day", "date": f"{year}-01-01", "kind": "off", "name": "元旦"}
+        ).status_code
+        == 302
+    )
+    assert (
+        manager.post(
+            "/estate/calendar/",
+            {"action": "set_day", "date": f"{year}-10-09", "kind": "special", "hours": "09:00-12:00"},
+        ).status_code
+        == 302
+    )
     cal = BusinessCalendar.for_project(demo)
     assert not cal.is_working_day(dt.date(year, 1, 1))
     assert [p[1].time() for p in cal.periods_on(dt.date(year, 10, 9))] == [dt.time(12, 0)]

@@ -45,20 +45,30 @@ def small_estate(building="B9", n_units=3):
     id2 = valid_id("11010119900307123")
     return {
         "楼栋": [BUILDING_HEAD, [building, f"{building}栋", 18]],
-        "房屋": [UNIT_HEAD] + [[f"{building}-1-{100 + i}", building, "", "", 1, 88.5, "住宅", "已入住"]
-                             for i in range(1, n_units + 1)],
-        "人员": [PERSON_HEAD, ["张伟", "13800138000", "", "居民身份证", GOOD_ID, "", ""],
-                 ["李娜", "13900139000", "", "", id2, "", ""],
-                 ["王小明", "13700137000", "", "", "", "", "家属"]],
-        "入住关系": [OCC_HEAD, [f"{building}-1-101", "张伟", GOOD_ID, "", "业主", "2020-06-01", ""],
-                     [f"{building}-1-101", "王小明", "", "13700137000", "家属", "2020-06-01", ""],
-                     [f"{building}-1-102", "李娜", id2, "", "租户", "2024-01-01", "2025-12-31"]],
+        "房屋": [UNIT_HEAD]
+        + [[f"{building}-1-{100 + i}", building, "", "", 1, 88.5, "住宅", "已入住"] for i in range(1, n_units + 1)],
+        "人员": [
+            PERSON_HEAD,
+            ["张伟", "13800138000", "", "居民身份证", GOOD_ID, "", ""],
+            ["李娜", "13900139000", "", "", id2, "", ""],
+            ["王小明", "13700137000", "", "", "", "", "家属"],
+        ],
+        "入住关系": [
+            OCC_HEAD,
+            [f"{building}-1-101", "张伟", GOOD_ID, "", "业主", "2020-06-01", ""],
+            [f"{building}-1-101", "王小明", "", "13700137000", "家属", "2020-06-01", ""],
+            [f"{building}-1-102", "李娜", id2, "", "租户", "2024-01-01", "2025-12-31"],
+        ],
     }
 
 
 def counts_in(project):
-    return (Building.objects.filter(project=project).count(), Unit.objects.filter(project=project).count(),
-            Person.objects.filter(project=project).count(), Occupancy.objects.filter(unit__project=project).count())
+    return (
+        Building.objects.filter(project=project).count(),
+        Unit.objects.filter(project=project).count(),
+        Person.objects.filter(project=project).count(),
+        Occupancy.objects.filter(unit__project=project).count(),
+    )
 
 
 def test_good_workbook_is_imported_with_one_audit_row(demo):
@@ -70,7 +80,12 @@ def test_good_workbook_is_imported_with_one_audit_row(demo):
     assert counts_in(demo) == (before[0] + 1, before[1] + 3, before[2] + 3, before[3] + 3)
     unit = Unit.objects.get(project=demo, code="B9-1-101")
     assert (unit.entrance, unit.room, str(unit.area), unit.use, unit.state) == (
-        "1", "101", "88.50", Unit.Use.RESIDENTIAL, Unit.State.OCCUPIED)
+        "1",
+        "101",
+        "88.50",
+        Unit.Use.RESIDENTIAL,
+        Unit.State.OCCUPIED,
+    )
     assert Occupancy.objects.get(unit__code="B9-1-102").end.isoformat() == "2025-12-31"
     rows = AuditLog.objects.filter(action="estate.imported")
     assert AuditLog.objects.count() == audits + 1 and rows.count() == 1
@@ -117,26 +132,30 @@ def _errors(data, project):
     return {(e.sheet, e.row, e.column): e.reason for e in result.errors}
 
 
-@pytest.mark.parametrize("sheet, row, column, value, expected_column, words", [
-    ("房屋", 1, 1, "Z9", "楼栋编号", "不存在"),  # unknown building
-    ("房屋", 2, 0, "B9-1-101", "房号", "重复"),  # duplicate unit code within the file
-    ("房屋", 1, 5, "八十", "建筑面积(㎡)", "不是大于 0 的数字"),  # bad area
-    ("房屋", 1, 5, -3, "建筑面积(㎡)", "不是大于 0 的数字"),
-    ("房屋", 1, 6, "别墅", "用途", "不是可选的值"),  # unknown use
-    ("房屋", 1, 7, "卖了", "状态", "不是可选的值"),  # unknown state
-    ("人员", 1, 1, "1380013800", "手机号", "电话号码格式不正确"),  # bad phone (10 digits)
-    ("人员", 1, 4, "110105194912310021", "证件号码", "校验码"),  # wrong checksum
-    ("人员", 1, 4, "110105194902300028", "证件号码", "出生日期"),  # 30 February
-    ("人员", 1, 4, "11010519491231", "证件号码", "18 位"),
-    ("人员", 1, 3, "驾照", "证件类型", "不是可选的值"),
-    ("入住关系", 1, 0, "B9-9-999", "房号", "不存在"),  # occupancy of an unknown unit
-    ("入住关系", 2, 1, "赵六", "姓名", "找不到人员"),  # occupancy of an unknown person
-    ("入住关系", 1, 4, "房东", "身份", "不是可选的值"),  # unknown role
-    ("入住关系", 3, 6, "2023-01-01", "结束日期", "早于起始日期"),  # end before start
-    ("入住关系", 1, 5, "去年", "起始日期", "不是日期"),
-])
-def test_each_bad_row_is_reported_in_chinese_and_nothing_is_stored(demo, sheet, row, column, value,
-                                                                    expected_column, words):
+@pytest.mark.parametrize(
+    "sheet, row, column, value, expected_column, words",
+    [
+        ("房屋", 1, 1, "Z9", "楼栋编号", "不存在"),  # unknown building
+        ("房屋", 2, 0, "B9-1-101", "房号", "重复"),  # duplicate unit code within the file
+        ("房屋", 1, 5, "八十", "建筑面积(㎡)", "不是大于 0 的数字"),  # bad area
+        ("房屋", 1, 5, -3, "建筑面积(㎡)", "不是大于 0 的数字"),
+        ("房屋", 1, 6, "别墅", "用途", "不是可选的值"),  # unknown use
+        ("房屋", 1, 7, "卖了", "状态", "不是可选的值"),  # unknown state
+        ("人员", 1, 1, "1380013800", "手机号", "电话号码格式不正确"),  # bad phone (10 digits)
+        ("人员", 1, 4, "110105194912310021", "证件号码", "校验码"),  # wrong checksum
+        ("人员", 1, 4, "110105194902300028", "证件号码", "出生日期"),  # 30 February
+        ("人员", 1, 4, "11010519491231", "证件号码", "18 位"),
+        ("人员", 1, 3, "驾照", "证件类型", "不是可选的值"),
+        ("入住关系", 1, 0, "B9-9-999", "房号", "不存在"),  # occupancy of an unknown unit
+        ("入住关系", 2, 1, "赵六", "姓名", "找不到人员"),  # occupancy of an unknown person
+        ("入住关系", 1, 4, "房东", "身份", "不是可选的值"),  # unknown role
+        ("入住关系", 3, 6, "2023-01-01", "结束日期", "早于起始日期"),  # end before start
+        ("入住关系", 1, 5, "去年", "起始日期", "不是日期"),
+    ],
+)
+def test_each_bad_row_is_reported_in_chinese_and_nothing_is_stored(
+    demo, sheet, row, column, value, expected_column, words
+):
     sheets = small_estate()
     sheets[sheet][row][column] = value
     before, audits = counts_in(demo), AuditLog.objects.count()
@@ -195,8 +214,9 @@ def test_a_zip_that_is_not_a_workbook_is_refused(demo):
 def test_resident_id_checksum():
     assert excel.resident_id_problem(GOOD_ID) is None
     assert excel.resident_id_problem(valid_id("44030419851203401")) is None
-    assert "校验码" in excel.resident_id_problem("440304198512034010" if valid_id("44030419851203401")[-1] != "0"
-                                                else "440304198512034011")
+    assert "校验码" in excel.resident_id_problem(
+        "440304198512034010" if valid_id("44030419851203401")[-1] != "0" else "440304198512034011"
+    )
 
 
 def test_export_then_import_changes_nothing(demo):
@@ -256,7 +276,7 @@ def test_a_workbook_with_a_damaged_sheet_is_refused_not_a_crash(demo):
 
 
 def test_export_writes_formula_like_names_as_text(demo):
-    Person.objects.create(project=demo, name="=HYPERLINK(\"http://x\")", phone="13312345678", note="=1+1")
+    Person.objects.create(project=demo, name='=HYPERLINK("http://x")', phone="13312345678", note="=1+1")
     wb = openpyxl.load_workbook(io.BytesIO(excel.export_workbook(demo)))
     cells = [c for row in wb["人员"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert cells and all(c.data_type == "s" for c in cells)

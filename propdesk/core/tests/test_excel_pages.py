@@ -21,6 +21,7 @@ def as_user(client, demo):
     def login(username):
         client.force_login(get_user_model().objects.get(username=username))
         return client
+
     return login
 
 

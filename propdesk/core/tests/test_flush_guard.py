@@ -27,5 +27,11 @@ def test_flush_refuses_on_a_non_test_database(monkeypatch):
 
     monkeypatch.setitem(connections["default"].settings_dict, "NAME", "propdesk_production")
     with pytest.raises(CommandError, match="append-only"):
-        Command().handle(database="default", interactive=False, verbosity=0, reset_sequences=False,
-                         allow_cascade=False, inhibit_post_migrate=False)
+        Command().handle(
+            database="default",
+            interactive=False,
+            verbosity=0,
+            reset_sequences=False,
+            allow_cascade=False,
+            inhibit_post_migrate=False,
+        )

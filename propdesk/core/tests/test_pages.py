@@ -31,8 +31,9 @@ def text(resp) -> str:
 
 
 def owner_of(code: str) -> Person:
-    return Occupancy.objects.get(unit__project__code="DEMO", unit__code=code, role=Occupancy.Role.OWNER,
-                                 end__isnull=True).person
+    return Occupancy.objects.get(
+        unit__project__code="DEMO", unit__code=code, role=Occupancy.Role.OWNER, end__isnull=True
+    ).person
 
 
 @pytest.fixture
@@ -281,10 +282,17 @@ def test_unit_page_shows_current_and_past_occupants_and_history(demo):
     unit = Unit.objects.get(project=demo, code="1-1-101")
     owner = owner_of("1-1-101")
     former = Person.objects.create(project=demo, name="前任租户甲", phone="13611112222")
-    Occupancy.objects.create(unit=unit, person=former, role=Occupancy.Role.TENANT,
-                             start=dt.date(2019, 1, 1), end=dt.date(2020, 5, 31))
-    AuditLog.objects.create(action="unit.updated", object_type="core.unit", object_id=str(unit.pk), project=demo,
-                            old={"state": "vacant"}, new={"state": "occupied"})
+    Occupancy.objects.create(
+        unit=unit, person=former, role=Occupancy.Role.TENANT, start=dt.date(2019, 1, 1), end=dt.date(2020, 5, 31)
+    )
+    AuditLog.objects.create(
+        action="unit.updated",
+        object_type="core.unit",
+        object_id=str(unit.pk),
+        project=demo,
+        old={"state": "vacant"},
+        new={"state": "occupied"},
+    )
     page = text(logged_in("kefu").get(f"/units/{unit.pk}/"))
     assert '<th scope="col">姓名</th>' in page
     current, past = page.split("历史住户", 1)
@@ -318,8 +326,13 @@ def test_unit_page_query_count_does_not_grow_with_occupants(demo):
     before = count()
     for i in range(6):
         p = Person.objects.create(project=demo, name=f"租户{i}", phone=f"1360000000{i}")
-        Occupancy.objects.create(unit=unit, person=p, role=Occupancy.Role.TENANT, start=dt.date(2018, 1, 1),
-                                 end=dt.date(2019, 1, 1) if i % 2 else None)
+        Occupancy.objects.create(
+            unit=unit,
+            person=p,
+            role=Occupancy.Role.TENANT,
+            start=dt.date(2018, 1, 1),
+            end=dt.date(2019, 1, 1) if i % 2 else None,
+        )
         AuditLog.objects.create(action="unit.updated", object_type="core.unit", object_id=str(unit.pk))
     assert count() == before
 
@@ -351,8 +364,9 @@ def test_person_page_masks_for_front_desk_and_shows_full_to_manager(demo):
 def test_person_page_lists_units_before(demo):
     person = Person.objects.create(project=demo, name="搬走的人", phone="13500001111")
     unit = Unit.objects.get(project=demo, code="2-1-101")
-    Occupancy.objects.create(unit=unit, person=person, role=Occupancy.Role.TENANT,
-                             start=dt.date(2019, 3, 1), end=dt.date(2021, 2, 28))
+    Occupancy.objects.create(
+        unit=unit, person=person, role=Occupancy.Role.TENANT, start=dt.date(2019, 3, 1), end=dt.date(2021, 2, 28)
+    )
     page = text(logged_in("kefu").get(f"/people/{person.pk}/"))
     now, before = page.split("曾关联的房屋", 1)
     assert "2-1-101" in before and "2-1-101" not in now
@@ -379,8 +393,9 @@ def test_resident_sees_only_own_unit_and_own_person_page(demo):
     other_unit = Unit.objects.get(project=demo, code="1-1-102")
     other_person = owner_of("1-1-102")
     former = Person.objects.create(project=demo, name="上一任业主", phone="13622223333")
-    Occupancy.objects.create(unit=own_unit, person=former, role=Occupancy.Role.OWNER,
-                             start=dt.date(2010, 1, 1), end=dt.date(2020, 5, 31))
+    Occupancy.objects.create(
+        unit=own_unit, person=former, role=Occupancy.Role.OWNER, start=dt.date(2010, 1, 1), end=dt.date(2020, 5, 31)
+    )
     c = logged_in("yz")
     resp = c.get(f"/units/{own_unit.pk}/")
     assert resp.status_code == 200
@@ -423,8 +438,13 @@ def test_person_page_query_count_does_not_grow_with_units(demo):
 
     before = count()
     for code in ("2-1-101", "2-1-102", "3-1-101"):
-        Occupancy.objects.create(unit=Unit.objects.get(project=demo, code=code), person=person,
-                                 role=Occupancy.Role.AGENT, start=dt.date(2015, 1, 1), end=dt.date(2016, 1, 1))
+        Occupancy.objects.create(
+            unit=Unit.objects.get(project=demo, code=code),
+            person=person,
+            role=Occupancy.Role.AGENT,
+            start=dt.date(2015, 1, 1),
+            end=dt.date(2016, 1, 1),
+        )
     page_after = text(c.get(f"/people/{person.pk}/"))
     assert "3-1-101" in page_after
     assert count() == before

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def estate(demo):
     building = Building.objects.create(project=demo, code="77")
-    units = [Unit.objects.create(project=demo, building=building, code=f"77-1-{r}", entrance="1", room=str(r))
-             for r in (101, 102, 201)]
+    units = [
+        Unit.objects.create(project=demo, building=building, code=f"77-1-{r}", entrance="1", room=str(r))
+        for r in (101, 102, 201)
+    ]
     zhang = Person.objects.create(project=demo, name="欧阳娜娜", phone="15612345678")
     landline = Person.objects.create(project=demo, name="钱多多", phone="021-55667788")
     Occupancy.objects.create(unit=units[0], person=zhang, role="owner")
@@ -94,11 +96,14 @@ def test_search_indexes_exist_on_postgresql(db, index):
 
 
 @pytest.mark.pg
-@pytest.mark.parametrize("q, index", [
-    ("阳娜", "core_person_name_chars"),
-    ("12345", "core_person_phones_trgm"),
-    ("021-5566", "core_person_phones_trgm"),
-])
+@pytest.mark.parametrize(
+    "q, index",
+    [
+        ("阳娜", "core_person_name_chars"),
+        ("12345", "core_person_phones_trgm"),
+        ("021-5566", "core_person_phones_trgm"),
+    ],
+)
 def test_person_search_can_use_its_index_on_postgresql(estate, q, index):
     """The query expression must match the index expression exactly (casts
     included), or PostgreSQL scans. On a tiny table the planner would rather
@@ -106,8 +111,10 @@ def test_person_search_can_use_its_index_on_postgresql(estate, q, index):
     transaction (rolled back afterwards) and sequential scans are disabled."""
     project, *_ = estate
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'core_person' "
-                       "AND indexdef NOT LIKE '%%USING gin%%' AND indexname NOT LIKE '%%pkey'")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'core_person' "
+            "AND indexdef NOT LIKE '%%USING gin%%' AND indexname NOT LIKE '%%pkey'"
+        )
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute("SET LOCAL enable_seqscan = off")

@@ -5,8 +5,15 @@ import pytest
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/v1/projects/DEMO%00", "/api/v1/units?project=DEMO%00",
-                                  "/api/v1/people?project=DEMO%00", "/api/v1/sla/policy?project=DEMO%00"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/projects/DEMO%00",
+        "/api/v1/units?project=DEMO%00",
+        "/api/v1/people?project=DEMO%00",
+        "/api/v1/sla/policy?project=DEMO%00",
+    ],
+)
 def test_bad_input_never_500_project_code_with_nul(api_as, path):
     resp = api_as("kefu").get(path)
     assert resp.status_code == 404

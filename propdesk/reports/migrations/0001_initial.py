@@ -7,48 +7,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_auditlog_append_only'),
-        ('tickets', '0001_initial'),
+        ("core", "0002_auditlog_append_only"),
+        ("tickets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MonthlySignoff',
+            name="MonthlySignoff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('corrective_action', models.TextField(blank=True, verbose_name='corrective and preventive action')),
-                ('signed_off_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='signed off at')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monthly_signoffs', to='core.project')),
-                ('signed_off_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(verbose_name="month")),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                ("corrective_action", models.TextField(blank=True, verbose_name="corrective and preventive action")),
+                (
+                    "signed_off_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="signed off at"),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="monthly_signoffs", to="core.project"
+                    ),
+                ),
+                (
+                    "signed_off_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'monthly sign-off',
-                'ordering': ['project', '-month'],
-                'constraints': [models.UniqueConstraint(fields=('project', 'month'), name='monthly_signoff_unique')],
+                "verbose_name": "monthly sign-off",
+                "ordering": ["project", "-month"],
+                "constraints": [models.UniqueConstraint(fields=("project", "month"), name="monthly_signoff_unique")],
             },
         ),
         migrations.CreateModel(
-            name='ReviewNote',
+            name="ReviewNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.CharField(max_length=8, verbose_name='ISO week')),
-                ('text', models.TextField(verbose_name='note')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_notes', to='core.project')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_notes', to='tickets.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("week", models.CharField(max_length=8, verbose_name="ISO week")),
+                ("text", models.TextField(verbose_name="note")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="recorded at")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="review_notes", to="core.project"
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="review_notes", to="tickets.ticket"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review note',
-                'ordering': ['ticket', 'id'],
-                'indexes': [models.Index(fields=['ticket', 'id'], name='review_note_ticket_idx')],
+                "verbose_name": "review note",
+                "ordering": ["ticket", "id"],
+                "indexes": [models.Index(fields=["ticket", "id"], name="review_note_ticket_idx")],
             },
         ),
     ]

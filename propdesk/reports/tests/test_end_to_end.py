@@ -13,11 +13,19 @@ from propdesk.reports.tests import factories as f
 def test_t13_t20_breached_forward_of_an_api_complaint_reaches_review_and_report(api_as, demo):
     kefu = api_as("kefu")
     with time_machine.travel(f.local(2026, 11, 17, 10, 0), tick=False):  # Tuesday, working hours
-        resp = kefu.post("/api/v1/tickets", {
-            "project": "DEMO", "kind": "complaint", "severity": "important", "category": "noise",
-            "unit": "1-1-101", "reporter_name": "张三", "reporter_phone": "13800001111",
-            "description": "楼上装修噪音",
-        })
+        resp = kefu.post(
+            "/api/v1/tickets",
+            {
+                "project": "DEMO",
+                "kind": "complaint",
+                "severity": "important",
+                "category": "noise",
+                "unit": "1-1-101",
+                "reporter_name": "张三",
+                "reporter_phone": "13800001111",
+                "description": "楼上装修噪音",
+            },
+        )
         assert resp.status_code == 201, resp.content
         ticket_id = resp.json()["id"]
     with time_machine.travel(f.local(2026, 11, 17, 10, 45), tick=False):

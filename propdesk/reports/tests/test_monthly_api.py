@@ -21,36 +21,93 @@ def november(demo):
     t = {
         # Month boundary in Asia/Shanghai: 1 Nov 00:30 there is 31 Oct 16:30 UTC (November);
         # 1 Dec 00:30 there is 30 Nov 16:30 UTC (December).
-        "first_minute": f.ticket(demo, created_at=f.local(2026, 11, 1, 0, 30), kind="inquiry", status="closed",
-                                 closed_at=f.local(2026, 11, 1, 9)),
+        "first_minute": f.ticket(
+            demo,
+            created_at=f.local(2026, 11, 1, 0, 30),
+            kind="inquiry",
+            status="closed",
+            closed_at=f.local(2026, 11, 1, 9),
+        ),
         "december": f.ticket(demo, created_at=f.local(2026, 12, 1, 0, 30), kind="repair"),
-        "october": f.ticket(demo, created_at=f.local(2026, 10, 31, 23, 50), kind="repair", status="closed",
-                            closed_at=f.local(2026, 11, 2, 9), department=gc),
+        "october": f.ticket(
+            demo,
+            created_at=f.local(2026, 10, 31, 23, 50),
+            kind="repair",
+            status="closed",
+            closed_at=f.local(2026, 11, 2, 9),
+            department=gc,
+        ),
         # Repeat complaints (T-20): same unit and category within the 3 months before.
-        "leak_sep": f.ticket(demo, created_at=f.local(2026, 9, 15, 10), kind="complaint", severity="minor",
-                             category="leak", unit=a, status="closed", closed_at=f.local(2026, 9, 16, 10)),
-        "leak_nov": f.ticket(demo, created_at=f.local(2026, 11, 10, 10), kind="complaint", severity="important",
-                             category="leak", unit=a, department=gc),
-        "noise_nov": f.ticket(demo, created_at=f.local(2026, 11, 12, 10), kind="complaint", severity="major",
-                              category="noise", unit=a, department=qj, status="closed",
-                              closed_at=f.local(2026, 12, 5, 10)),
-        "leak_b_jul": f.ticket(demo, created_at=f.local(2026, 7, 1, 10), kind="complaint", severity="minor",
-                               category="leak", unit=b, status="closed", closed_at=f.local(2026, 7, 2, 10)),
-        "leak_b_nov": f.ticket(demo, created_at=f.local(2026, 11, 20, 10), kind="complaint", severity="minor",
-                               category="leak", unit=b, status="done", department=gc),
+        "leak_sep": f.ticket(
+            demo,
+            created_at=f.local(2026, 9, 15, 10),
+            kind="complaint",
+            severity="minor",
+            category="leak",
+            unit=a,
+            status="closed",
+            closed_at=f.local(2026, 9, 16, 10),
+        ),
+        "leak_nov": f.ticket(
+            demo,
+            created_at=f.local(2026, 11, 10, 10),
+            kind="complaint",
+            severity="important",
+            category="leak",
+            unit=a,
+            department=gc,
+        ),
+        "noise_nov": f.ticket(
+            demo,
+            created_at=f.local(2026, 11, 12, 10),
+            kind="complaint",
+            severity="major",
+            category="noise",
+            unit=a,
+            department=qj,
+            status="closed",
+            closed_at=f.local(2026, 12, 5, 10),
+        ),
+        "leak_b_jul": f.ticket(
+            demo,
+            created_at=f.local(2026, 7, 1, 10),
+            kind="complaint",
+            severity="minor",
+            category="leak",
+            unit=b,
+            status="closed",
+            closed_at=f.local(2026, 7, 2, 10),
+        ),
+        "leak_b_nov": f.ticket(
+            demo,
+            created_at=f.local(2026, 11, 20, 10),
+            kind="complaint",
+            severity="minor",
+            category="leak",
+            unit=b,
+            status="done",
+            department=gc,
+        ),
     }
     leak, noise = t["leak_nov"], t["noise_nov"]
     f.timer(leak, "forward", due_at=f.local(2026, 11, 10, 10, 30), state="met", stopped_at=f.local(2026, 11, 10, 10, 5))
     f.timer(noise, "forward", due_at=f.local(2026, 11, 12, 17, 30), state="breached")
-    f.timer(noise, "resolve", due_at=f.local(2026, 11, 22, 10), state="breached",
-            stopped_at=f.local(2026, 11, 25, 10))  # done late: the sla service marks it breached
+    f.timer(
+        noise, "resolve", due_at=f.local(2026, 11, 22, 10), state="breached", stopped_at=f.local(2026, 11, 25, 10)
+    )  # done late: the sla service marks it breached
     f.timer(leak, "follow_1", due_at=f.local(2026, 11, 30, 12), state="running")  # past due, not swept: a breach
     f.timer(leak, "follow_2", due_at=f.local(2026, 12, 20, 17, 30), state="running")  # December: not counted
     f.timer(leak, "resolve", due_at=f.local(2026, 11, 13, 10), state="cancelled")  # cancelled: not counted
-    f.timer(t["october"], "visit", due_at=f.local(2026, 10, 31, 23, 59), state="breached",
-            stopped_at=f.local(2026, 11, 1, 0, 10))  # due in October, stopped (late) in November: counted
-    f.timer(t["october"], "follow_1", due_at=f.local(2026, 11, 1, 1, 50), state="met",
-            stopped_at=f.local(2026, 11, 1, 1))
+    f.timer(
+        t["october"],
+        "visit",
+        due_at=f.local(2026, 10, 31, 23, 59),
+        state="breached",
+        stopped_at=f.local(2026, 11, 1, 0, 10),
+    )  # due in October, stopped (late) in November: counted
+    f.timer(
+        t["october"], "follow_1", due_at=f.local(2026, 11, 1, 1, 50), state="met", stopped_at=f.local(2026, 11, 1, 1)
+    )
     f.timer(t["leak_b_nov"], "resolve", due_at=f.local(2026, 11, 22, 10), state="paused")  # undecided
     return t
 
@@ -151,8 +208,14 @@ def test_report_query_count_is_constant(api_as, november, demo):
     for code in ("1-1-201", "1-1-202", "1-1-301", "1-1-302", "1-1-401", "1-1-402", "1-1-501", "1-1-502"):
         unit = f.unit(demo, code)
         for day in (3, 13):
-            t = f.ticket(demo, created_at=f.local(2026, 11, day, 10), kind="complaint", category="water",
-                         unit=unit, department=gc)
+            t = f.ticket(
+                demo,
+                created_at=f.local(2026, 11, day, 10),
+                kind="complaint",
+                category="water",
+                unit=unit,
+                department=gc,
+            )
             f.timer(t, "resolve", due_at=f.local(2026, 11, day + 2, 10), state="breached")
     with CaptureQueriesContext(connection) as second:
         body = get(client).json()
@@ -161,8 +224,9 @@ def test_report_query_count_is_constant(api_as, november, demo):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bad", ["2026-13", "2026-00", "2026/11", "11-2026", "2026-1", "0000-01", "abc",
-                                 "9999-12", "0001-01", "2026-11\x00"])
+@pytest.mark.parametrize(
+    "bad", ["2026-13", "2026-00", "2026/11", "11-2026", "2026-1", "0000-01", "abc", "9999-12", "0001-01", "2026-11\x00"]
+)
 def test_bad_month_is_400_naming_the_field(api_as, demo, bad):
     resp = api_as("kefu").get(URL, {"project": "DEMO", "month": bad})
     assert resp.status_code == 400
@@ -182,15 +246,24 @@ def test_report_rights(api_as, november):
 @pytest.mark.django_db
 def test_t13_signoff_by_the_project_manager_once(api_as, november):
     jl = api_as("jl")
-    body = {"project": "DEMO", "month": "2026-11", "comment": "漏水投诉重复，工程部整改。",
-            "corrective_action": "纠正与预防措施：每月检查防水层。"}
+    body = {
+        "project": "DEMO",
+        "month": "2026-11",
+        "comment": "漏水投诉重复，工程部整改。",
+        "corrective_action": "纠正与预防措施：每月检查防水层。",
+    }
     with time_machine.travel(NOW, tick=False):
         resp = jl.post(SIGNOFF, body)
         assert resp.status_code == 201, resp.content
         stored = resp.json()
-        assert stored == {"project": "DEMO", "month": "2026-11", "signed_off_by": "jl",
-                          "signed_off_at": "2026-12-10T10:00:00+08:00", "comment": "漏水投诉重复，工程部整改。",
-                          "corrective_action": "纠正与预防措施：每月检查防水层。"}
+        assert stored == {
+            "project": "DEMO",
+            "month": "2026-11",
+            "signed_off_by": "jl",
+            "signed_off_at": "2026-12-10T10:00:00+08:00",
+            "comment": "漏水投诉重复，工程部整改。",
+            "corrective_action": "纠正与预防措施：每月检查防水层。",
+        }
         again = jl.post(SIGNOFF, {**body, "comment": "again"})
         assert again.status_code == 409
         assert "2026-11" in again.json()["detail"]
@@ -228,8 +301,9 @@ def test_signoff_rights_and_bad_input(api_as, november):
         assert missing.status_code == 400 and "project" in missing.json()["errors"]
         wrong_type = jl.post(SIGNOFF, {**body, "comment": ["x"]})
         assert wrong_type.status_code == 400 and "comment" in wrong_type.json()["errors"]
-        raw = jl.client.post(SIGNOFF, "{not json", content_type="application/json",
-                             headers={"Authorization": f"Bearer {jl.token}"})
+        raw = jl.client.post(
+            SIGNOFF, "{not json", content_type="application/json", headers={"Authorization": f"Bearer {jl.token}"}
+        )
         assert raw.status_code == 400
     assert not MonthlySignoff.objects.exists()
 

@@ -27,10 +27,25 @@ def login(client, username):
 @pytest.fixture
 def data(demo):
     gc = f.department(demo)
-    old = f.ticket(demo, created_at=f.local(2026, 11, 5, 9), status="dispatched", department=gc,
-                   kind="complaint", severity="major", category="leak", unit=f.unit(demo))
-    f.ticket(demo, created_at=f.local(2026, 9, 1, 9), status="closed", kind="complaint", category="leak",
-             unit=f.unit(demo), closed_at=f.local(2026, 9, 2, 9))
+    old = f.ticket(
+        demo,
+        created_at=f.local(2026, 11, 5, 9),
+        status="dispatched",
+        department=gc,
+        kind="complaint",
+        severity="major",
+        category="leak",
+        unit=f.unit(demo),
+    )
+    f.ticket(
+        demo,
+        created_at=f.local(2026, 9, 1, 9),
+        status="closed",
+        kind="complaint",
+        category="leak",
+        unit=f.unit(demo),
+        closed_at=f.local(2026, 9, 2, 9),
+    )
     new = f.ticket(demo, created_at=f.local(2026, 11, 17, 9), kind="repair", department=gc)
     f.timer(old, "forward", due_at=f.local(2026, 11, 5, 17, 30), state="breached")
     f.timer(old, "answer", due_at=f.local(2026, 11, 7, 9), state="met", stopped_at=f.local(2026, 11, 6, 9))
@@ -72,10 +87,15 @@ def test_t13_dispatcher_notes_a_case_for_the_manager_who_sees_it(client, data, a
         login(client, "jl")
         assert "开发商遗留问题" in client.get("/reports/weekly/", {"week": "2026-W47"}).content.decode()
         assert "开发商遗留问题" in client.get("/reports/monthly/", {"month": "2026-11"}).content.decode()
-        item = next(i for i in api_as("jl").get("/api/v1/reviews/weekly", {"project": "DEMO"}).json()["items"]
-                    if i["id"] == data["old"].pk)
+        item = next(
+            i
+            for i in api_as("jl").get("/api/v1/reviews/weekly", {"project": "DEMO"}).json()["items"]
+            if i["id"] == data["old"].pk
+        )
     assert [(n["author"], n["text"], n["week"]) for n in item["notes"]] == [
-        ("diaodu", "开发商遗留问题，需经理决定", "2026-W47"), ("diaodu", "再次跟进", "2026-W47")]
+        ("diaodu", "开发商遗留问题，需经理决定", "2026-W47"),
+        ("diaodu", "再次跟进", "2026-W47"),
+    ]
     assert ReviewNote.objects.count() == 2
 
 
@@ -161,7 +181,7 @@ def test_manager_dashboard_renders_charts_with_sql_figures(client, data, demo):
         assert 'data-figure="breached">2<' in html  # old: breached; new: running past due
         assert 'data-figure="due_soon">1<' in html
         start = html.index('id="dashboard-data"')
-        payload = json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
+        payload = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
         assert sum(payload["status"]["values"]) == 2
         for i in range(5):
             t = f.ticket(demo, created_at=f.local(2026, 11, 17, 11, i), department=f.department(demo, "baoan"))
@@ -205,6 +225,7 @@ def test_dashboard_widget_for_managers_and_nav_for_report_readers(data, demo):
         request.project = demo
         with time_machine.travel(NOW, tick=False):
             widget_html, nav_html = template.render(
-                Context({"request": request, "user": request.user, "current_project": demo})).split("|")
+                Context({"request": request, "user": request.user, "current_project": demo})
+            ).split("|")
         assert ('data-figure="breached">2<' in widget_html) is widget, username
         assert ("/reports/dashboard/" in nav_html) is nav, username

@@ -17,24 +17,38 @@ def week(demo):
     gc = f.department(demo)
     t = {
         "old_open": f.ticket(demo, created_at=f.local(2026, 11, 5, 9), status="dispatched", department=gc),
-        "old_closed": f.ticket(demo, created_at=f.local(2026, 11, 5, 9), status="closed",
-                               closed_at=f.local(2026, 11, 6, 9)),
+        "old_closed": f.ticket(
+            demo, created_at=f.local(2026, 11, 5, 9), status="closed", closed_at=f.local(2026, 11, 6, 9)
+        ),
         "old_invalid": f.ticket(demo, created_at=f.local(2026, 11, 5, 9), status="invalid"),
         # Sunday 23:30 in Shanghai is still W46; Monday 00:10 there is already W47 (16:10 UTC on Sunday).
         "sunday_late": f.ticket(demo, created_at=f.local(2026, 11, 15, 23, 30), status="cancelled"),
         "monday_early": f.ticket(demo, created_at=f.local(2026, 11, 16, 0, 10), status="invalid"),
-        "week_new": f.ticket(demo, created_at=f.local(2026, 11, 17, 9), kind="complaint", severity="important",
-                             category="noise", unit=f.unit(demo), department=gc),
-        "week_closed": f.ticket(demo, created_at=f.local(2026, 11, 17, 9), status="closed",
-                                closed_at=f.local(2026, 11, 17, 15)),
+        "week_new": f.ticket(
+            demo,
+            created_at=f.local(2026, 11, 17, 9),
+            kind="complaint",
+            severity="important",
+            category="noise",
+            unit=f.unit(demo),
+            department=gc,
+        ),
+        "week_closed": f.ticket(
+            demo, created_at=f.local(2026, 11, 17, 9), status="closed", closed_at=f.local(2026, 11, 17, 15)
+        ),
     }
     new = t["week_new"]
     f.timer(new, "forward", due_at=f.local(2026, 11, 17, 9, 30), state="breached")
     f.timer(new, "follow_1", due_at=f.local(2026, 11, 17, 11), state="met", stopped_at=f.local(2026, 11, 17, 10))
     f.timer(new, "follow_2", due_at=f.local(2026, 11, 17, 17, 30), state="running")  # past due, not yet swept
     f.timer(new, "resolve", due_at=f.local(2026, 11, 20, 9), state="running")  # not due yet
-    f.timer(t["old_open"], "follow_2", due_at=f.local(2026, 11, 5, 17, 30), state="breached",
-            stopped_at=f.local(2026, 11, 6, 9))  # done late: the sla service marks it breached
+    f.timer(
+        t["old_open"],
+        "follow_2",
+        due_at=f.local(2026, 11, 5, 17, 30),
+        state="breached",
+        stopped_at=f.local(2026, 11, 6, 9),
+    )  # done late: the sla service marks it breached
     return t
 
 
@@ -65,9 +79,13 @@ def test_t13_review_item_carries_its_breached_timers_only(api_as, week):
     assert new["number"] == week["week_new"].number
     assert new["created_at"] == "2026-11-17T09:00:00+08:00"
     assert [b["metric"] for b in new["breached"]] == ["forward", "follow_2"]
-    assert new["breached"][0] == {"metric": "forward", "state": "breached",
-                                  "started_at": "2026-11-17T09:00:00+08:00",
-                                  "due_at": "2026-11-17T09:30:00+08:00", "stopped_at": None}
+    assert new["breached"][0] == {
+        "metric": "forward",
+        "state": "breached",
+        "started_at": "2026-11-17T09:00:00+08:00",
+        "due_at": "2026-11-17T09:30:00+08:00",
+        "stopped_at": None,
+    }
     old = items[week["old_open"].pk]
     assert [(b["metric"], b["stopped_at"]) for b in old["breached"]] == [("follow_2", "2026-11-06T09:00:00+08:00")]
 
@@ -91,8 +109,21 @@ def test_t13_week_defaults_to_the_current_iso_week_in_the_project_time_zone(api_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bad", ["2026-47", "2026-W54", "2026-W00", "W47", "2026-W4x", "x" * 300,
-                                 "9999-W52", "0001-W01", "2026-W47\x00", "２０２６-W47"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2026-47",
+        "2026-W54",
+        "2026-W00",
+        "W47",
+        "2026-W4x",
+        "x" * 300,
+        "9999-W52",
+        "0001-W01",
+        "2026-W47\x00",
+        "２０２６-W47",
+    ],
+)
 def test_bad_week_is_400_naming_the_field(api_as, demo, bad):
     resp = api_as("kefu").get(URL, {"project": "DEMO", "week": bad})
     assert resp.status_code == 400

@@ -6,30 +6,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tickets', '0001_initial'),
+        ("tickets", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Timer',
+            name="Timer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(max_length=16)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('due_at', models.DateTimeField()),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('stopped_at', models.DateTimeField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('running', 'running'), ('paused', 'paused'), ('met', 'met'), ('breached', 'breached'), ('cancelled', 'cancelled')], default='running', max_length=16)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='timers', to='tickets.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("metric", models.CharField(max_length=16)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("due_at", models.DateTimeField()),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("stopped_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("running", "running"),
+                            ("paused", "paused"),
+                            ("met", "met"),
+                            ("breached", "breached"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="timers", to="tickets.ticket"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['ticket', 'due_at', 'id'],
-                'indexes': [models.Index(condition=models.Q(('state', 'running')), fields=['due_at'], name='timer_running_due_idx')],
-                'constraints': [models.UniqueConstraint(fields=('ticket', 'metric'), name='timer_ticket_metric_unique')],
+                "ordering": ["ticket", "due_at", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state", "running")), fields=["due_at"], name="timer_running_due_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("ticket", "metric"), name="timer_ticket_metric_unique")
+                ],
             },
         ),
     ]

@@ -7,130 +7,257 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_auditlog_append_only'),
-        ('sla', '0001_initial'),
-        ('tickets', '0003_ticket_details_instructions'),
+        ("core", "0002_auditlog_append_only"),
+        ("sla", "0001_initial"),
+        ("tickets", "0003_ticket_details_instructions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField()),
-                ('reason', models.CharField(choices=[('breach', 'time limit breached'), ('climb', 'escalation not acknowledged'), ('follow_2', 'not done at the end of the working day'), ('emergency', 'emergency')], max_length=16)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('next_climb_at', models.DateTimeField(blank=True, null=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sla.escalation')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='core.staff')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='tickets.ticket')),
-                ('timer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='sla.timer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("level", models.PositiveSmallIntegerField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("breach", "time limit breached"),
+                            ("climb", "escalation not acknowledged"),
+                            ("follow_2", "not done at the end of the working day"),
+                            ("emergency", "emergency"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("next_climb_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sla.escalation",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="escalations", to="core.staff"
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="escalations", to="tickets.ticket"
+                    ),
+                ),
+                (
+                    "timer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalations",
+                        to="sla.timer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['ticket', 'created_at', 'id'],
+                "ordering": ["ticket", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(choices=[('breach', 'time limit breached'), ('climb', 'escalation not acknowledged'), ('follow_2', 'not done at the end of the working day'), ('emergency', 'emergency')], max_length=16)),
-                ('message', models.TextField()),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('escalation', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notification', to='sla.escalation')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sla_notifications', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tickets.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("breach", "time limit breached"),
+                            ("climb", "escalation not acknowledged"),
+                            ("follow_2", "not done at the end of the working day"),
+                            ("emergency", "emergency"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "escalation",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notification",
+                        to="sla.escalation",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sla_notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'e-mail'), ('webhook', 'webhook')], max_length=16)),
-                ('target', models.CharField(max_length=500)),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('sent', 'sent'), ('failed', 'failed')], default='pending', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('notification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='sla.notification')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel", models.CharField(choices=[("email", "e-mail"), ("webhook", "webhook")], max_length=16)),
+                ("target", models.CharField(max_length=500)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("sent", "sent"), ("failed", "failed")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="deliveries", to="sla.notification"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('figures', models.JSONField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sla_policies', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField()),
+                ("figures", models.JSONField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="sla_policies", to="core.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', '-version'],
+                "ordering": ["project", "-version"],
             },
         ),
         migrations.AddField(
-            model_name='timer',
-            name='policy',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='timers', to='sla.policy'),
+            model_name="timer",
+            name="policy",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="timers",
+                to="sla.policy",
+            ),
         ),
         migrations.CreateModel(
-            name='Webhook',
+            name="Webhook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500)),
-                ('secret', models.CharField(max_length=200)),
-                ('is_active', models.BooleanField(default=True)),
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='sla_webhook', to='core.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("url", models.URLField(max_length=500)),
+                ("secret", models.CharField(max_length=200)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="sla_webhook", to="core.project"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(condition=models.Q(('next_climb_at__isnull', False)), fields=['next_climb_at'], name='sla_escalation_climb_idx'),
+            model_name="escalation",
+            index=models.Index(
+                condition=models.Q(("next_climb_at__isnull", False)),
+                fields=["next_climb_at"],
+                name="sla_escalation_climb_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(fields=['recipient', 'ticket'], name='sla_escalation_recipient_idx'),
+            model_name="escalation",
+            index=models.Index(fields=["recipient", "ticket"], name="sla_escalation_recipient_idx"),
         ),
         migrations.AddConstraint(
-            model_name='escalation',
-            constraint=models.UniqueConstraint(fields=('ticket', 'recipient'), name='sla_escalation_once_per_person'),
+            model_name="escalation",
+            constraint=models.UniqueConstraint(fields=("ticket", "recipient"), name="sla_escalation_once_per_person"),
         ),
         migrations.AddConstraint(
-            model_name='escalation',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent__isnull', False)), fields=('parent',), name='sla_escalation_climbs_once'),
+            model_name="escalation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent__isnull", False)), fields=("parent",), name="sla_escalation_climbs_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'id'], name='sla_notification_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "id"], name="sla_notification_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient', 'id'], name='sla_notification_unread_idx'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("read_at__isnull", True)),
+                fields=["recipient", "id"],
+                name="sla_notification_unread_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('next_attempt_at__isnull', False)), fields=['next_attempt_at'], name='sla_delivery_due_idx'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("next_attempt_at__isnull", False)),
+                fields=["next_attempt_at"],
+                name="sla_delivery_due_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('notification', 'channel'), name='sla_delivery_once_per_channel'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("notification", "channel"), name="sla_delivery_once_per_channel"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.UniqueConstraint(fields=('project', 'version'), name='sla_policy_version_unique'),
+            model_name="policy",
+            constraint=models.UniqueConstraint(fields=("project", "version"), name="sla_policy_version_unique"),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sla', '0002_escalation_notification_delivery_policy_timer_policy_and_more'),
-        ('tickets', '0003_ticket_details_instructions'),
+        ("sla", "0002_escalation_notification_delivery_policy_timer_policy_and_more"),
+        ("tickets", "0003_ticket_details_instructions"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='timer',
-            index=models.Index(condition=models.Q(('state', 'running')), fields=['ticket', 'due_at'], name='timer_running_ticket_idx'),
+            model_name="timer",
+            index=models.Index(
+                condition=models.Q(("state", "running")), fields=["ticket", "due_at"], name="timer_running_ticket_idx"
+            ),
         ),
     ]

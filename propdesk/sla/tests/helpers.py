@@ -30,9 +30,17 @@ def staff(username) -> Staff:
 def make_ticket(project, *, at, kind="repair", severity="", category="", requested_by=None, actor="kefu"):
     with transaction.atomic():
         ticket = Ticket.objects.create(
-            project=project, number=counter_next(project=project, name="ticket"), kind=kind, severity=severity,
-            category=category, description="测试工单", reporter_name="张三", reporter_phone="13800001111",
-            requested_by=requested_by, created_at=at, updated_at=at,
+            project=project,
+            number=counter_next(project=project, name="ticket"),
+            kind=kind,
+            severity=severity,
+            category=category,
+            description="测试工单",
+            reporter_name="张三",
+            reporter_phone="13800001111",
+            requested_by=requested_by,
+            created_at=at,
+            updated_at=at,
         )
         on_ticket_event(ticket=ticket, action="create", actor=user(actor), at=at, data={})
     return ticket

@@ -16,7 +16,7 @@ def test_manager_sees_the_emergency_in_the_header_and_centre(page, demo):
     ticket = make_ticket(project, at=cst(2026, 11, 23, 10, 0), kind="emergency")
     login(page, "jl")
     badge = page.locator("header .sla-bell .badge")
-    badge.wait_for()                                   # fetched by htmx after the page loaded
+    badge.wait_for()  # fetched by htmx after the page loaded
     assert badge.inner_text() == "1"
     page.click("header .sla-bell")
     row = page.locator("table.sla-notifications tr.unread")

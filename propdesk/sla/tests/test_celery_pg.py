@@ -35,15 +35,32 @@ def test_a_real_celery_worker_runs_the_sweep(demo):
 
     redis.Redis.from_url(BROKER).flushdb()
     now = timezone.now()
-    ticket = make_ticket(demo, at=now - dt.timedelta(hours=3), kind="repair")   # follow_1 due an hour ago
+    ticket = make_ticket(demo, at=now - dt.timedelta(hours=3), kind="repair")  # follow_1 due an hour ago
     act(ticket, "dispatch", at=now - dt.timedelta(hours=3), data={"department": "gongcheng", "assignee": "gc"})
     db = connection.settings_dict
-    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DJANGO_SETTINGS_MODULE": "propdesk.settings",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": BROKER,
+        "DJANGO_SETTINGS_MODULE": "propdesk.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
     worker = subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "propdesk", "worker", "--pool=solo", "--concurrency=1",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "propdesk",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         client = Celery("propdesk-test", broker=BROKER)
@@ -52,10 +69,11 @@ def test_a_real_celery_worker_runs_the_sweep(demo):
         while time.monotonic() < deadline and worker.poll() is None:
             if Escalation.objects.filter(ticket=ticket).exists():
                 break
-            time.sleep(0.2)   # waiting on another process, not on the clock under test
+            time.sleep(0.2)  # waiting on another process, not on the clock under test
         assert worker.poll() is None, "the worker exited early"
         assert list(Escalation.objects.filter(ticket=ticket).values_list("recipient__user__username", flat=True)) == [
-            "gc_zg"]
+            "gc_zg"
+        ]
         assert Timer.objects.get(ticket=ticket, metric="follow_1").state == "breached"
     finally:
         worker.terminate()

@@ -76,7 +76,7 @@ def test_emergency_is_mailed_and_posted_to_the_group_bot_after_commit(demo, bot,
     jl.save()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         ticket = make_ticket(demo, at=cst(*MON, 10, 0), kind="emergency")
-        assert mail.outbox == [] and bot.received == []        # nothing leaves before commit
+        assert mail.outbox == [] and bot.received == []  # nothing leaves before commit
     for callback in callbacks:
         callback()
     assert len(mail.outbox) == 1
@@ -86,9 +86,11 @@ def test_emergency_is_mailed_and_posted_to_the_group_bot_after_commit(demo, bot,
     body = bot.received[0]
     assert body["msgtype"] == "text" and "紧急事件" in body["text"]["content"]
     assert body["propdesk"]["ticket"] == ticket.pk
-    assert set(Delivery.objects.values_list("channel", "state", "attempts")) == {("email", "sent", 1),
-                                                                                ("webhook", "sent", 1)}
-    run_sweep(now=cst(*MON, 10, 1))                              # sent deliveries are never sent again
+    assert set(Delivery.objects.values_list("channel", "state", "attempts")) == {
+        ("email", "sent", 1),
+        ("webhook", "sent", 1),
+    }
+    run_sweep(now=cst(*MON, 10, 1))  # sent deliveries are never sent again
     assert len(bot.received) == 1 and len(mail.outbox) == 1
 
 
@@ -101,11 +103,11 @@ def test_failed_webhook_is_retried_with_backoff_until_sent(demo, bot, django_cap
     delivery = Delivery.objects.get(channel="webhook")
     assert (delivery.state, delivery.attempts) == ("failed", 1)
     assert "503" in delivery.last_error
-    assert delivery.next_attempt_at == cst(*MON, 10, 1)           # 1 minute backoff
-    assert run_sweep(now=cst(*MON, 10, 0, 30)).delivered == 0      # not due yet
-    assert run_sweep(now=cst(*MON, 10, 1)).delivered == 0          # due, fails again
+    assert delivery.next_attempt_at == cst(*MON, 10, 1)  # 1 minute backoff
+    assert run_sweep(now=cst(*MON, 10, 0, 30)).delivered == 0  # not due yet
+    assert run_sweep(now=cst(*MON, 10, 1)).delivered == 0  # due, fails again
     delivery.refresh_from_db()
-    assert (delivery.attempts, delivery.next_attempt_at) == (2, cst(*MON, 10, 3))   # 2 minutes
+    assert (delivery.attempts, delivery.next_attempt_at) == (2, cst(*MON, 10, 3))  # 2 minutes
     bot.failing = False
     assert run_sweep(now=cst(*MON, 10, 3)).delivered == 1
     delivery.refresh_from_db()
@@ -113,8 +115,9 @@ def test_failed_webhook_is_retried_with_backoff_until_sent(demo, bot, django_cap
     assert len(bot.received) == 1
 
 
-def test_a_wrong_secret_is_refused_by_the_far_end_and_stays_visible(demo, bot, client,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_wrong_secret_is_refused_by_the_far_end_and_stays_visible(
+    demo, bot, client, django_capture_on_commit_callbacks
+):
     Webhook.objects.filter(project=demo).update(secret="wrong")
     with django_capture_on_commit_callbacks(execute=True):
         make_ticket(demo, at=cst(*MON, 10, 0), kind="emergency")
@@ -131,11 +134,11 @@ def test_a_sender_killed_mid_send_is_retried_after_its_lease(demo, bot):
     before recording the result leaves the row to be retried once it runs out."""
     from propdesk.sla.notify import LEASE, _claim
 
-    make_ticket(demo, at=cst(*MON, 10, 0), kind="emergency")   # on_commit not run: still pending
+    make_ticket(demo, at=cst(*MON, 10, 0), kind="emergency")  # on_commit not run: still pending
     delivery = Delivery.objects.get(channel="webhook")
     assert delivery.state == "pending"
-    assert _claim(delivery.pk, cst(*MON, 10, 0))                  # claimed ... and the sender dies here
-    assert not _claim(delivery.pk, cst(*MON, 10, 1))              # nobody else takes it within the lease
+    assert _claim(delivery.pk, cst(*MON, 10, 0))  # claimed ... and the sender dies here
+    assert not _claim(delivery.pk, cst(*MON, 10, 1))  # nobody else takes it within the lease
     assert run_sweep(now=cst(*MON, 10, 2)).delivered == 0
     run_sweep(now=cst(*MON, 10, 0) + LEASE + dt.timedelta(seconds=1))
     delivery.refresh_from_db()
@@ -158,9 +161,13 @@ def test_manager_sets_the_webhook_on_the_policy_page(client, demo):
     client.post("/sla/webhook/", {"url": "not a url", "secret": "k", "is_active": "on"})
     assert not Webhook.objects.filter(project=demo).exists()
     client.post("/sla/webhook/", {"url": "https://qyapi.weixin.qq.com/x", "secret": "", "is_active": "on"})
-    assert not Webhook.objects.filter(project=demo).exists()            # a new webhook needs a secret
-    assert client.post("/sla/webhook/", {"url": "https://qyapi.weixin.qq.com/x", "secret": "签名密钥-k1",
-                                         "is_active": "on"}).status_code == 302
+    assert not Webhook.objects.filter(project=demo).exists()  # a new webhook needs a secret
+    assert (
+        client.post(
+            "/sla/webhook/", {"url": "https://qyapi.weixin.qq.com/x", "secret": "签名密钥-k1", "is_active": "on"}
+        ).status_code
+        == 302
+    )
     client.post("/sla/webhook/", {"url": "https://oapi.dingtalk.com/robot/send", "secret": "", "is_active": "on"})
     hook = Webhook.objects.get(project=demo)
     assert (hook.url, hook.secret, hook.is_active) == ("https://oapi.dingtalk.com/robot/send", "签名密钥-k1", True)
@@ -185,4 +192,4 @@ def test_manager_retries_a_failed_delivery_from_the_page(demo, bot, client, djan
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == ("sent", 2)
     assert len(bot.received) == 1
-    assert client.post("/sla/deliveries/999999/retry/").status_code == 302      # nothing to retry: no error
+    assert client.post("/sla/deliveries/999999/retry/").status_code == 302  # nothing to retry: no error

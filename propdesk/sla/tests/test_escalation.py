@@ -14,8 +14,10 @@ MON = (2026, 11, 23)
 
 
 def ladder_of(ticket):
-    return [(e.recipient.user.username, e.reason) for e in
-            Escalation.objects.filter(ticket=ticket).select_related("recipient__user").order_by("created_at", "id")]
+    return [
+        (e.recipient.user.username, e.reason)
+        for e in Escalation.objects.filter(ticket=ticket).select_related("recipient__user").order_by("created_at", "id")
+    ]
 
 
 def notified(ticket):
@@ -32,15 +34,15 @@ def test_undispatched_breach_goes_to_customer_service_supervisor_then_climbs(dem
     assert ladder_of(t) == [("kefu_zg", "breach")]
     esc = Escalation.objects.get(ticket=t)
     assert (esc.level, esc.next_climb_at) == (20, cst(*MON, 11, 31))
-    assert run_sweep(now=cst(*MON, 10, 32)).escalations == 0          # idempotent
-    assert run_sweep(now=cst(*MON, 11, 31)).climbed == 1              # unacknowledged for 1 hour: climbs
+    assert run_sweep(now=cst(*MON, 10, 32)).escalations == 0  # idempotent
+    assert run_sweep(now=cst(*MON, 11, 31)).climbed == 1  # unacknowledged for 1 hour: climbs
     assert ladder_of(t) == [("kefu_zg", "breach"), ("jl", "climb")]
-    run_sweep(now=cst(*MON, 12, 1))                                     # follow_1 breached: one level further
+    run_sweep(now=cst(*MON, 12, 1))  # follow_1 breached: one level further
     assert ladder_of(t)[-1] == ("fz", "breach")
     run_sweep(now=cst(*MON, 13, 2))
     assert ladder_of(t)[-1] == ("zjl", "climb")
-    run_sweep(now=cst(*MON, 23, 0))                                     # nobody above the GM: nothing more
-    assert notified(t) == ["fz", "jl", "kefu_zg", "zjl"]               # each told exactly once
+    run_sweep(now=cst(*MON, 23, 0))  # nobody above the GM: nothing more
+    assert notified(t) == ["fz", "jl", "kefu_zg", "zjl"]  # each told exactly once
 
 
 def test_dispatched_breach_goes_to_the_department_supervisor(demo):
@@ -84,9 +86,9 @@ def test_t14_emergency_tells_manager_at_once_and_climbs_every_5_minutes(demo):
     run_sweep(now=cst(*MON, 10, 4))
     assert len(ladder_of(t)) == 1
     run_sweep(now=cst(*MON, 10, 5))
-    assert ladder_of(t)[-1] == ("fz", "climb")                # skip-level to the deputy GM
+    assert ladder_of(t)[-1] == ("fz", "climb")  # skip-level to the deputy GM
     run_sweep(now=cst(*MON, 10, 10))
-    assert [who for who, _ in ladder_of(t)] == ["jl", "fz", "zjl"]   # then the GM, once
+    assert [who for who, _ in ladder_of(t)] == ["jl", "fz", "zjl"]  # then the GM, once
     assert timers(t)["forward"].state == "breached"
     run_sweep(now=cst(*MON, 11, 0))
     assert notified(t) == ["fz", "jl", "zjl"]
@@ -107,16 +109,16 @@ def test_t14_acknowledged_emergency_stops_climbing(demo):
 def test_acknowledge_refusal(demo):
     t = make_ticket(demo, at=cst(*MON, 10, 0), kind="complaint", severity="important")
     refusal = acknowledge_refusal(ticket=t, user=user("kefu_zg"))
-    assert refusal and "确认" in refusal            # a Chinese sentence: nothing addressed to them
+    assert refusal and "确认" in refusal  # a Chinese sentence: nothing addressed to them
     run_sweep(now=cst(*MON, 10, 31))
     assert acknowledge_refusal(ticket=t, user=user("kefu_zg")) is None
     assert acknowledge_refusal(ticket=t, user=user("gc")) is not None
-    assert acknowledge_refusal(ticket=t, user=user("jl")) is None        # project manager and above
+    assert acknowledge_refusal(ticket=t, user=user("jl")) is None  # project manager and above
     act(t, "acknowledge", at=cst(*MON, 10, 40), actor="kefu_zg")
     assert Escalation.objects.get(ticket=t).acknowledged_at == cst(*MON, 10, 40)
     assert acknowledge_refusal(ticket=t, user=user("kefu_zg")) is not None
     run_sweep(now=cst(*MON, 11, 45))
-    assert [who for who, _ in ladder_of(t)] == ["kefu_zg"]   # acknowledged: no climb
+    assert [who for who, _ in ladder_of(t)] == ["kefu_zg"]  # acknowledged: no climb
 
 
 def test_sweep_cost_grows_with_what_is_due_not_with_history(demo):
@@ -131,12 +133,12 @@ def test_sweep_cost_grows_with_what_is_due_not_with_history(demo):
         make_ticket(demo, at=cst(*MON, 10, 0), kind="complaint", severity="major")
     with CaptureQueriesContext(connection) as idle_full:
         run_sweep(now=cst(*MON, 9, 0))
-    assert len(idle_full) == len(idle_empty) <= 8   # incl. savepoints
+    assert len(idle_full) == len(idle_empty) <= 8  # incl. savepoints
 
     with CaptureQueriesContext(connection) as busy_30:
-        assert run_sweep(now=cst(*MON, 12, 1)).breached == 30       # 30 follow_1 timers due
+        assert run_sweep(now=cst(*MON, 12, 1)).breached == 30  # 30 follow_1 timers due
     for _ in range(60):
         make_ticket(demo, at=cst(*MON, 10, 0), kind="complaint", severity="major")
     with CaptureQueriesContext(connection) as busy_60:
-        assert run_sweep(now=cst(*MON, 13, 31)).breached == 60      # 60 more follow_1s (and 30 climbs)
-    assert len(busy_60) - len(busy_30) < 15                          # per batch, not per timer
+        assert run_sweep(now=cst(*MON, 13, 31)).breached == 60  # 60 more follow_1s (and 30 climbs)
+    assert len(busy_60) - len(busy_30) < 15  # per batch, not per timer

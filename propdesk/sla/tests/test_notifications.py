@@ -39,10 +39,10 @@ def test_list_is_the_callers_own_with_keyset_pages(api_as, jl_notes):
 def test_mark_read_and_unread_filter(api_as, jl_notes):
     jl = api_as("jl")
     note_id = jl.get("/api/v1/notifications").json()["items"][0]["id"]
-    assert api_as("kefu").post(f"/api/v1/notifications/{note_id}/read").status_code == 404   # someone else's
+    assert api_as("kefu").post(f"/api/v1/notifications/{note_id}/read").status_code == 404  # someone else's
     resp = jl.post(f"/api/v1/notifications/{note_id}/read")
     assert resp.status_code == 200 and resp.json()["read"] is True
-    assert jl.post(f"/api/v1/notifications/{note_id}/read").status_code == 200              # again: still read
+    assert jl.post(f"/api/v1/notifications/{note_id}/read").status_code == 200  # again: still read
     unread = jl.get("/api/v1/notifications", {"unread": "true"}).json()["items"]
     assert note_id not in [i["id"] for i in unread] and len(unread) == 2
     assert jl.get("/api/v1/notifications/unread_count").json() == {"unread": 2}
@@ -67,7 +67,7 @@ def test_centre_page_header_count_and_mark_read(client, jl_notes):
     assert page.status_code == 200
     html = page.content.decode()
     assert "紧急事件" in html and "标为已读" in html
-    assert 'hx-trigger="load, every 30s"' in html          # the header count polls
+    assert 'hx-trigger="load, every 30s"' in html  # the header count polls
     badge = client.get("/sla/notifications/badge/").content.decode()
     assert 'data-unread="3"' in badge
     note = Notification.objects.filter(recipient__username="jl").first()
@@ -130,7 +130,7 @@ def test_policy_api_shows_and_versions_the_figures(api_as, demo):
 
     shown = api_as("kefu").get("/api/v1/sla/policy", {"project": "DEMO"})
     assert shown.status_code == 200 and shown.json()["figures"] == DEFAULT_FIGURES
-    assert api_as("yz").get("/api/v1/sla/policy", {"project": "DEMO"}).status_code == 404   # residents: no
+    assert api_as("yz").get("/api/v1/sla/policy", {"project": "DEMO"}).status_code == 404  # residents: no
     assert api_as("kefu").get("/api/v1/sla/policy", {"project": "NOPE"}).status_code == 404
     body = {"project": "DEMO", "figures": {**DEFAULT_FIGURES, "forward_important": "1h"}}
     assert api_as("kefu_zg").post("/api/v1/sla/policy", body).status_code == 403

@@ -37,11 +37,15 @@ def _assert_exactly_once(tickets, emergencies):
     assert not Timer.objects.filter(state="running", due_at__lte=cst(*MON, 12, 1)).exists()
     for t in tickets:
         assert list(Escalation.objects.filter(ticket=t).values_list("recipient__user__username", "reason")) == [
-            ("gc_zg", "breach")]
+            ("gc_zg", "breach")
+        ]
     for t in emergencies:
         # T-14: manager at creation, deputy GM after 5 minutes, GM at the 10-minute breach: once each
         assert sorted(Escalation.objects.filter(ticket=t).values_list("recipient__user__username", flat=True)) == [
-            "fz", "jl", "zjl"]
+            "fz",
+            "jl",
+            "zjl",
+        ]
     assert Notification.objects.count() == Escalation.objects.count()
     assert Notification.objects.filter(escalation__isnull=True).count() == 0
 
@@ -74,8 +78,11 @@ def test_several_sweepers_at_once_notify_exactly_once(demo):
 def test_a_sweeper_killed_mid_run_leaves_nothing_half_done(demo):
     tickets, emergencies = _build(demo)
     db = connection.settings_dict
-    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "DJANGO_SETTINGS_MODULE": "propdesk.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "propdesk.settings",
+    }
     # The child sweeps in batches of 5 and SIGKILLs itself in the middle of its
     # third batch: two batches committed, one in flight.
     script = f"""
@@ -99,9 +106,9 @@ sweep.run_sweep(now={cst(*MON, 12, 1)!r})
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=120, capture_output=True)
     assert proc.returncode == -9, proc.stderr.decode()[-2000:]
     breached = Timer.objects.filter(state="breached").count()
-    assert breached == 10                                     # two batches of 5 committed, the third rolled back
-    assert Escalation.objects.filter(reason="breach").count() == breached   # no breach without its escalation
-    run_sweep(now=cst(*MON, 12, 1))                           # the next sweep finishes the job
+    assert breached == 10  # two batches of 5 committed, the third rolled back
+    assert Escalation.objects.filter(reason="breach").count() == breached  # no breach without its escalation
+    run_sweep(now=cst(*MON, 12, 1))  # the next sweep finishes the job
     run_sweep(now=cst(*MON, 12, 1))
     _assert_exactly_once(tickets, emergencies)
 
@@ -120,7 +127,7 @@ def test_sweeping_while_tickets_are_worked_on_neither_deadlocks_nor_loses_a_step
     now = timezone.now()
     tickets = []
     for _ in range(30):
-        t = make_ticket(demo, at=now - dt.timedelta(hours=3), kind="repair")   # follow_1 due an hour ago
+        t = make_ticket(demo, at=now - dt.timedelta(hours=3), kind="repair")  # follow_1 due an hour ago
         act(t, "dispatch", at=now - dt.timedelta(hours=3), data={"department": "gongcheng", "assignee": "gc"})
         tickets.append(t)
     errors = []

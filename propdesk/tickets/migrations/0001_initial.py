@@ -7,99 +7,238 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('kind', models.CharField(choices=[('repair', 'repair'), ('complaint', 'complaint'), ('inquiry', 'inquiry'), ('suggestion', 'suggestion'), ('emergency', 'emergency')], max_length=16, verbose_name='kind')),
-                ('severity', models.CharField(blank=True, choices=[('major', 'major'), ('important', 'important'), ('minor', 'minor')], max_length=16, verbose_name='complaint class')),
-                ('category', models.CharField(blank=True, choices=[('leak', 'leak'), ('safety', 'safety facility'), ('power', 'power'), ('water', 'water'), ('elevator', 'elevator'), ('noise', 'noise'), ('cleaning', 'cleaning'), ('greening', 'greening'), ('security', 'security'), ('parking', 'parking'), ('fee', 'fee'), ('other', 'other')], max_length=16, verbose_name='category')),
-                ('status', models.CharField(choices=[('new', 'registered'), ('dispatched', 'dispatched'), ('accepted', 'accepted'), ('done', 'done'), ('closed', 'closed'), ('on_hold', 'on hold'), ('reopened', 'reopened'), ('invalid', 'invalid'), ('cancelled', 'cancelled')], default='new', max_length=16, verbose_name='status')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='location')),
-                ('reporter_name', models.CharField(blank=True, max_length=100, verbose_name='reporter')),
-                ('reporter_phone', models.CharField(blank=True, max_length=32, verbose_name='reporter phone')),
-                ('channel', models.CharField(choices=[('phone', 'phone'), ('visit', 'walk-in'), ('letter', 'letter'), ('fax', 'fax'), ('app', 'app')], default='phone', max_length=16, verbose_name='channel')),
-                ('description', models.TextField(verbose_name='description')),
-                ('requested_by', models.DateTimeField(blank=True, null=True, verbose_name='requested by')),
-                ('urgent', models.BooleanField(default=False, verbose_name='urgent')),
-                ('paid', models.BooleanField(default=False, verbose_name='paid service')),
-                ('fee', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='fee')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='registered at')),
-                ('valid', models.BooleanField(blank=True, null=True, verbose_name='valid')),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('leak_test_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('slip_returned_at', models.DateTimeField(blank=True, null=True)),
-                ('visited_at', models.DateTimeField(blank=True, null=True)),
-                ('visit_satisfied', models.BooleanField(blank=True, null=True)),
-                ('signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='core.staff')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='core.department')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='core.project')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='core.person')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='core.unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("repair", "repair"),
+                            ("complaint", "complaint"),
+                            ("inquiry", "inquiry"),
+                            ("suggestion", "suggestion"),
+                            ("emergency", "emergency"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[("major", "major"), ("important", "important"), ("minor", "minor")],
+                        max_length=16,
+                        verbose_name="complaint class",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("leak", "leak"),
+                            ("safety", "safety facility"),
+                            ("power", "power"),
+                            ("water", "water"),
+                            ("elevator", "elevator"),
+                            ("noise", "noise"),
+                            ("cleaning", "cleaning"),
+                            ("greening", "greening"),
+                            ("security", "security"),
+                            ("parking", "parking"),
+                            ("fee", "fee"),
+                            ("other", "other"),
+                        ],
+                        max_length=16,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "registered"),
+                            ("dispatched", "dispatched"),
+                            ("accepted", "accepted"),
+                            ("done", "done"),
+                            ("closed", "closed"),
+                            ("on_hold", "on hold"),
+                            ("reopened", "reopened"),
+                            ("invalid", "invalid"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="new",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="location")),
+                ("reporter_name", models.CharField(blank=True, max_length=100, verbose_name="reporter")),
+                ("reporter_phone", models.CharField(blank=True, max_length=32, verbose_name="reporter phone")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone", "phone"),
+                            ("visit", "walk-in"),
+                            ("letter", "letter"),
+                            ("fax", "fax"),
+                            ("app", "app"),
+                        ],
+                        default="phone",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="description")),
+                ("requested_by", models.DateTimeField(blank=True, null=True, verbose_name="requested by")),
+                ("urgent", models.BooleanField(default=False, verbose_name="urgent")),
+                ("paid", models.BooleanField(default=False, verbose_name="paid service")),
+                (
+                    "fee",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name="fee"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="registered at")),
+                ("valid", models.BooleanField(blank=True, null=True, verbose_name="valid")),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("leak_test_at", models.DateTimeField(blank=True, null=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("slip_returned_at", models.DateTimeField(blank=True, null=True)),
+                ("visited_at", models.DateTimeField(blank=True, null=True)),
+                ("visit_satisfied", models.BooleanField(blank=True, null=True)),
+                ("signed_off_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="core.staff",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="core.department",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="tickets", to="core.project"
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="core.person",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="core.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('action', models.CharField(max_length=48)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.DO_NOTHING, to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='tickets.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("action", models.CharField(max_length=48)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.DO_NOTHING, related_name="events", to="tickets.ticket"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['project', 'status', 'id'], name='ticket_status_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["project", "status", "id"], name="ticket_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['project', 'kind', 'id'], name='ticket_kind_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["project", "kind", "id"], name="ticket_kind_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['department', 'status', 'id'], name='ticket_department_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["department", "status", "id"], name="ticket_department_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['project', 'created_at'], name='ticket_created_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["project", "created_at"], name="ticket_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['reporter', 'id'], name='ticket_reporter_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["reporter", "id"], name="ticket_reporter_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['unit', 'category', 'created_at'], name='ticket_unit_cat_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["unit", "category", "created_at"], name="ticket_unit_cat_idx"),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.UniqueConstraint(fields=('project', 'number'), name='ticket_number_unique'),
+            model_name="ticket",
+            constraint=models.UniqueConstraint(fields=("project", "number"), name="ticket_number_unique"),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['ticket', 'id'], name='ticket_event_idx'),
+            model_name="ticketevent",
+            index=models.Index(fields=["ticket", "id"], name="ticket_event_idx"),
         ),
     ]

@@ -7,88 +7,135 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_auditlog_append_only'),
-        ('tickets', '0002_events_append_only'),
+        ("core", "0002_auditlog_append_only"),
+        ("tickets", "0002_events_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='acknowledged_at',
+            model_name="ticket",
+            name="acknowledged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='agreed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='agreed time'),
+            model_name="ticket",
+            name="agreed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="agreed time"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='capability',
-            field=models.CharField(blank=True, choices=[('available', 'staff available, dispatch now'), ('schedule', 'no staff now, a time agreed'), ('not_offered', 'service not offered')], max_length=16, verbose_name='capability check'),
+            model_name="ticket",
+            name="capability",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("available", "staff available, dispatch now"),
+                    ("schedule", "no staff now, a time agreed"),
+                    ("not_offered", "service not offered"),
+                ],
+                max_length=16,
+                verbose_name="capability check",
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='capability_note',
-            field=models.CharField(blank=True, max_length=500, verbose_name='reason / arrangement'),
+            model_name="ticket",
+            name="capability_note",
+            field=models.CharField(blank=True, max_length=500, verbose_name="reason / arrangement"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='complained_about',
-            field=models.CharField(blank=True, max_length=200, verbose_name='person complained about'),
+            model_name="ticket",
+            name="complained_about",
+            field=models.CharField(blank=True, max_length=200, verbose_name="person complained about"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='complained_department',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='complaints_against', to='core.department'),
+            model_name="ticket",
+            name="complained_department",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="complaints_against",
+                to="core.department",
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='demand',
+            model_name="ticket",
+            name="demand",
             field=models.TextField(blank=True, verbose_name="resident's demand"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='event_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='time of the event'),
+            model_name="ticket",
+            name="event_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="time of the event"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='event_place',
-            field=models.CharField(blank=True, max_length=200, verbose_name='place of the event'),
+            model_name="ticket",
+            name="event_place",
+            field=models.CharField(blank=True, max_length=200, verbose_name="place of the event"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='held_from',
-            field=models.CharField(blank=True, choices=[('new', 'registered'), ('dispatched', 'dispatched'), ('accepted', 'accepted'), ('done', 'done'), ('closed', 'closed'), ('on_hold', 'on hold'), ('reopened', 'reopened'), ('invalid', 'invalid'), ('cancelled', 'cancelled')], max_length=16),
+            model_name="ticket",
+            name="held_from",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("new", "registered"),
+                    ("dispatched", "dispatched"),
+                    ("accepted", "accepted"),
+                    ("done", "done"),
+                    ("closed", "closed"),
+                    ("on_hold", "on hold"),
+                    ("reopened", "reopened"),
+                    ("invalid", "invalid"),
+                    ("cancelled", "cancelled"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='reporter_department',
+            model_name="ticket",
+            name="reporter_department",
             field=models.CharField(blank=True, max_length=100, verbose_name="reporter's department"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='urgent_cause',
-            field=models.CharField(blank=True, max_length=500, verbose_name='cause of the stoppage'),
+            model_name="ticket",
+            name="urgent_cause",
+            field=models.CharField(blank=True, max_length=500, verbose_name="cause of the stoppage"),
         ),
         migrations.CreateModel(
-            name='Instruction',
+            name="Instruction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='instruction')),
-                ('given_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('done_note', models.CharField(blank=True, max_length=500)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('given_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='instructions', to='tickets.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField(verbose_name="instruction")),
+                ("given_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("done_note", models.CharField(blank=True, max_length=500)),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="instructions", to="tickets.ticket"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['ticket', 'id'],
+                "ordering": ["ticket", "id"],
             },
         ),
     ]

@@ -9,8 +9,15 @@ from propdesk.tickets.models import Ticket
 pytestmark = pytest.mark.django_db
 
 T = "/api/v1/tickets"
-REPAIR = {"project": "DEMO", "kind": "repair", "unit": "1-2-201", "reporter_name": "孙七",
-          "reporter_phone": "13500002222", "description": "楼道灯不亮", "category": "power"}
+REPAIR = {
+    "project": "DEMO",
+    "kind": "repair",
+    "unit": "1-2-201",
+    "reporter_name": "孙七",
+    "reporter_phone": "13500002222",
+    "description": "楼道灯不亮",
+    "category": "power",
+}
 
 
 def test_missing_fields_are_named_one_by_one(api_as):
@@ -23,20 +30,23 @@ def test_missing_fields_are_named_one_by_one(api_as):
     assert resp.json()["errors"]["reporter_name"] == ["此项必填。"]
 
 
-@pytest.mark.parametrize("patch, field", [
-    ({"kind": "party"}, "kind"),
-    ({"unit": "9-9-999"}, "unit"),
-    ({"category": "ghosts"}, "category"),
-    ({"channel": "pigeon"}, "channel"),
-    ({"description": "长" * 5001}, "description"),
-    ({"description": "   "}, "description"),
-    ({"reporter_name": "名" * 101}, "reporter_name"),
-    ({"location": "a\x00b"}, "location"),
-    ({"paid": True, "fee": "-1"}, "fee"),
-    ({"paid": True, "fee": "1e12"}, "fee"),
-    ({"requested_by": "1000-01-01T00:00:00+14:00"}, "requested_by"),
-    ({"complained_department": "nope"}, "complained_department"),
-])
+@pytest.mark.parametrize(
+    "patch, field",
+    [
+        ({"kind": "party"}, "kind"),
+        ({"unit": "9-9-999"}, "unit"),
+        ({"category": "ghosts"}, "category"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"description": "长" * 5001}, "description"),
+        ({"description": "   "}, "description"),
+        ({"reporter_name": "名" * 101}, "reporter_name"),
+        ({"location": "a\x00b"}, "location"),
+        ({"paid": True, "fee": "-1"}, "fee"),
+        ({"paid": True, "fee": "1e12"}, "fee"),
+        ({"requested_by": "1000-01-01T00:00:00+14:00"}, "requested_by"),
+        ({"complained_department": "nope"}, "complained_department"),
+    ],
+)
 def test_bad_input_is_400_naming_the_field_and_stores_nothing(api_as, patch, field):
     before = Ticket.objects.count()
     resp = api_as("kefu").post(T, {**REPAIR, **patch})
@@ -50,13 +60,18 @@ def test_wrong_types_are_400_not_500(api_as):
     assert kefu.post(T, {**REPAIR, "urgent": "sometimes"}).status_code == 400
     assert kefu.post(T, [1, 2]).status_code == 400
     t = kefu.post(T, REPAIR).json()
-    resp = kefu.client.post(f"{T}/{t['id']}/follow", "not json", content_type="application/json",
-                            headers={"Authorization": f"Bearer {kefu.token}"})
+    resp = kefu.client.post(
+        f"{T}/{t['id']}/follow",
+        "not json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {kefu.token}"},
+    )
     assert resp.status_code == 400
     assert kefu.post(f"{T}/{t['id']}/visit", {"satisfied": "maybe", "channel": "phone"}).status_code == 400
     assert kefu.post(f"{T}/{t['id']}/dispatch", {}).status_code == 400
     assert kefu.post(f"{T}/{t['id']}/dispatch", {"department": "nope"}).json()["errors"] == {
-        "department": ["本项目没有这个部门。"]}
+        "department": ["本项目没有这个部门。"]
+    }
     assert kefu.post(f"{T}/{t['id']}/dispatch", {"assignee": "nobody"}).status_code == 400
     assert kefu.get(f"{T}/{2**70}").status_code == 404
     assert kefu.get(T, {"status": "weird"}).status_code == 400

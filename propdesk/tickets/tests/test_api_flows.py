@@ -11,17 +11,34 @@ T = "/api/v1/tickets"
 
 
 def repair_body(**extra):
-    body = {"project": "DEMO", "kind": "repair", "category": "water", "unit": "1-1-101",
-            "reporter_name": "张三", "reporter_phone": "13812345678", "description": "厨房水龙头漏水"}
+    body = {
+        "project": "DEMO",
+        "kind": "repair",
+        "category": "water",
+        "unit": "1-1-101",
+        "reporter_name": "张三",
+        "reporter_phone": "13812345678",
+        "description": "厨房水龙头漏水",
+    }
     body.update(extra)
     return body
 
 
 def complaint_body(**extra):
-    body = {"project": "DEMO", "kind": "complaint", "severity": "important", "unit": "1-1-102",
-            "reporter_name": "李四", "reporter_phone": "13912345678", "description": "保安态度恶劣",
-            "event_at": "2026-11-20T09:30:00+08:00", "event_place": "东门岗亭", "complained_about": "夜班保安",
-            "complained_department": "baoan", "demand": "当面道歉"}
+    body = {
+        "project": "DEMO",
+        "kind": "complaint",
+        "severity": "important",
+        "unit": "1-1-102",
+        "reporter_name": "李四",
+        "reporter_phone": "13912345678",
+        "description": "保安态度恶劣",
+        "event_at": "2026-11-20T09:30:00+08:00",
+        "event_place": "东门岗亭",
+        "complained_about": "夜班保安",
+        "complained_department": "baoan",
+        "demand": "当面道歉",
+    }
     body.update(extra)
     return body
 
@@ -61,7 +78,15 @@ def test_repair_flow_end_to_end(api_as):
 
     events = ok(kefu.get(f"{T}/{tid}/events"))
     assert [e["action"] for e in events["items"]] == [
-        "create", "dispatch", "follow", "accept", "complete", "return_slip", "visit", "close"]
+        "create",
+        "dispatch",
+        "follow",
+        "accept",
+        "complete",
+        "return_slip",
+        "visit",
+        "close",
+    ]
     assert events["next_cursor"] is None
     first, dispatched = events["items"][0], events["items"][1]
     assert first["actor"] == "kefu" and first["code"] == "ticket.created"
@@ -97,8 +122,12 @@ def test_complaint_flow_end_to_end(api_as):
 def test_emergency_flow_needs_manager_signoff(api_as):
     """T-14: registered without reporter details; instructions tracked; closes only after jl's signoff."""
     diaodu, jl = api_as("diaodu"), api_as("jl")
-    t = ok(diaodu.post(T, {"project": "DEMO", "kind": "emergency", "location": "2栋地下车库",
-                           "description": "车库起火，有烟雾"}), 201)
+    t = ok(
+        diaodu.post(
+            T, {"project": "DEMO", "kind": "emergency", "location": "2栋地下车库", "description": "车库起火，有烟雾"}
+        ),
+        201,
+    )
     tid = t["id"]
     assert t["reporter_name"] == ""
     resp = diaodu.post(f"{T}/{tid}/close")
@@ -141,9 +170,26 @@ def test_detail_and_list_show_the_contract_fields(api_as):
     kefu = api_as("kefu")
     created = ok(kefu.post(T, repair_body(paid=True, fee="80", requested_by="2026-12-01T10:00:00+08:00")), 201)
     t = ok(kefu.get(f"{T}/{created['id']}"))
-    for field in ("id", "number", "project", "kind", "severity", "category", "status", "unit", "location",
-                  "reporter_name", "reporter_phone", "channel", "description", "created_at", "department",
-                  "assignee", "valid", "timers"):
+    for field in (
+        "id",
+        "number",
+        "project",
+        "kind",
+        "severity",
+        "category",
+        "status",
+        "unit",
+        "location",
+        "reporter_name",
+        "reporter_phone",
+        "channel",
+        "description",
+        "created_at",
+        "department",
+        "assignee",
+        "valid",
+        "timers",
+    ):
         assert field in t
     assert t["paid"] is True and str(t["fee"]) in ("80.00", "80")
     assert t["channel"] == "phone" and t["category"] == "water"

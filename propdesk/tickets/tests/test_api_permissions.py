@@ -8,8 +8,14 @@ from propdesk.tickets.models import Ticket
 pytestmark = pytest.mark.django_db
 
 T = "/api/v1/tickets"
-REPAIR = {"project": "DEMO", "kind": "repair", "unit": "2-1-101", "reporter_name": "王五",
-          "reporter_phone": "13700001111", "description": "门禁坏了"}
+REPAIR = {
+    "project": "DEMO",
+    "kind": "repair",
+    "unit": "2-1-101",
+    "reporter_name": "王五",
+    "reporter_phone": "13700001111",
+    "description": "门禁坏了",
+}
 
 
 def created(client, body=REPAIR):

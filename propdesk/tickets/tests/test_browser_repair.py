@@ -107,5 +107,11 @@ def test_phone_repair_from_intake_to_close(page):
     ticket.refresh_from_db()
     assert ticket.status == "closed"
     assert list(ticket.events.values_list("action", flat=True)) == [
-        "ticket.created", "ticket.dispatched", "ticket.accepted", "ticket.completed", "ticket.slip_returned",
-        "ticket.visited", "ticket.closed"]
+        "ticket.created",
+        "ticket.dispatched",
+        "ticket.accepted",
+        "ticket.completed",
+        "ticket.slip_returned",
+        "ticket.visited",
+        "ticket.closed",
+    ]

@@ -45,8 +45,14 @@ def test_t1_concurrent_creates_get_distinct_sequential_numbers():
     start = Ticket.objects.filter(project=project).count()
 
     def create(i):
-        t = services.ticket_create(project=project, actor=kefu, kind="repair", description=f"并发报修 {i}",
-                                   reporter_name="测试", reporter_phone="13800000000")
+        t = services.ticket_create(
+            project=project,
+            actor=kefu,
+            kind="repair",
+            description=f"并发报修 {i}",
+            reporter_name="测试",
+            reporter_phone="13800000000",
+        )
         return t.number
 
     numbers, errors = run_together(12, create)
@@ -60,10 +66,17 @@ def test_two_dispatchers_accepting_at_once_one_wins_the_other_gets_409():
     seed_demo()
     project = Project.objects.get(code="DEMO")
     users = get_user_model().objects.in_bulk(["diaodu", "gc", "gc_zg"], field_name="username")
-    t = services.ticket_create(project=project, actor=users["diaodu"], kind="repair", description="并发接单",
-                               reporter_name="测试", reporter_phone="13800000000")
-    t = services.ticket_dispatch(ticket=t, actor=users["diaodu"],
-                                 department=Department.objects.get(project=project, code="gongcheng"))
+    t = services.ticket_create(
+        project=project,
+        actor=users["diaodu"],
+        kind="repair",
+        description="并发接单",
+        reporter_name="测试",
+        reporter_phone="13800000000",
+    )
+    t = services.ticket_dispatch(
+        ticket=t, actor=users["diaodu"], department=Department.objects.get(project=project, code="gongcheng")
+    )
 
     def accept(i):
         actor = users["gc"] if i == 0 else users["gc_zg"]
@@ -85,13 +98,22 @@ def test_same_idempotency_key_at_once_makes_one_ticket():
 
     seed_demo()
     token = ApiToken.issue(get_user_model().objects.get(username="kefu"))
-    body = {"project": "DEMO", "kind": "repair", "description": "同一来电重复提交", "reporter_name": "测试",
-            "reporter_phone": "13800000000"}
+    body = {
+        "project": "DEMO",
+        "kind": "repair",
+        "description": "同一来电重复提交",
+        "reporter_name": "测试",
+        "reporter_phone": "13800000000",
+    }
     before = Ticket.objects.count()
 
     def post(i):
-        resp = Client().post("/api/v1/tickets", body, content_type="application/json",
-                             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "race-1"})
+        resp = Client().post(
+            "/api/v1/tickets",
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "race-1"},
+        )
         return resp.status_code, resp.json().get("id")
 
     results, errors = run_together(4, post)

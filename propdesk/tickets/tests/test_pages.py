@@ -33,17 +33,25 @@ def as_user(demo, client):
 
 
 def make_repair(demo, **extra):
-    kwargs = {"project": demo, "actor": user("kefu"), "kind": "repair", "description": "卫生间漏水",
-              "unit": Unit.objects.get(project=demo, code="1-1-101"), "reporter_name": "张三",
-              "reporter_phone": "13812345678", "category": "water"}
+    kwargs = {
+        "project": demo,
+        "actor": user("kefu"),
+        "kind": "repair",
+        "description": "卫生间漏水",
+        "unit": Unit.objects.get(project=demo, code="1-1-101"),
+        "reporter_name": "张三",
+        "reporter_phone": "13812345678",
+        "category": "water",
+    }
     kwargs.update(extra)
     return services.ticket_create(**kwargs)
 
 
 def dispatched(demo, **extra):
     t = make_repair(demo, **extra)
-    return services.ticket_dispatch(ticket=t, actor=user("diaodu"),
-                                    department=Department.objects.get(project=demo, code="gongcheng"))
+    return services.ticket_dispatch(
+        ticket=t, actor=user("diaodu"), department=Department.objects.get(project=demo, code="gongcheng")
+    )
 
 
 def content(resp):
@@ -63,11 +71,22 @@ def test_intake_registers_repair_with_occupant_and_t4_answer(as_user, demo):
     unit = Unit.objects.get(project=demo, code="1-1-101")
     owner = Person.objects.get(occupancies__unit=unit, occupancies__role="owner")
     masked = owner.phone[:3] + "****" + owner.phone[-4:]
-    resp = c.post("/tickets/new/", {
-        "person": owner.pk, "unit": "1-1-101", "reporter_name": owner.name, "reporter_phone": masked,
-        "channel": "phone", "kind": "repair", "category": "water", "description": "厨房水龙头漏水",
-        "capability": "schedule", "agreed_at": "2026-11-25T10:00", "capability_note": "明早十点",
-    })
+    resp = c.post(
+        "/tickets/new/",
+        {
+            "person": owner.pk,
+            "unit": "1-1-101",
+            "reporter_name": owner.name,
+            "reporter_phone": masked,
+            "channel": "phone",
+            "kind": "repair",
+            "category": "water",
+            "description": "厨房水龙头漏水",
+            "capability": "schedule",
+            "agreed_at": "2026-11-25T10:00",
+            "capability_note": "明早十点",
+        },
+    )
     assert resp.status_code == 302
     t = Ticket.objects.get(pk=int(resp["Location"].strip("/").split("/")[-1]))
     assert (t.kind, t.status, t.unit.code, t.reporter_name) == ("repair", "new", "1-1-101", owner.name)
@@ -99,8 +118,13 @@ def test_intake_refuses_missing_fields_without_storing(as_user, demo):
     are refused with 400 and nothing is stored."""
     c = as_user("kefu")
     before = Ticket.objects.count()
-    base = {"unit": "1-1-101", "reporter_name": "张三", "reporter_phone": "13812345678", "channel": "phone",
-            "description": "有问题"}
+    base = {
+        "unit": "1-1-101",
+        "reporter_name": "张三",
+        "reporter_phone": "13812345678",
+        "channel": "phone",
+        "description": "有问题",
+    }
     for extra, field in [
         ({"kind": "complaint"}, "severity"),
         ({"kind": "repair", "paid": "on", "capability": "available"}, "fee"),
@@ -119,16 +143,36 @@ def test_intake_paid_urgent_and_complaint_record(as_user, demo):
     """T-5, T-6, T-10: fee, urgency cause and the complaint record are stored."""
     c = as_user("kefu")
     base = {"unit": "1-1-102", "reporter_name": "李四", "reporter_phone": "13912345678", "channel": "phone"}
-    resp = c.post("/tickets/new/", {**base, "kind": "repair", "description": "更换灯具", "paid": "on",
-                                    "fee": "80", "urgent": "on", "urgent_cause": "整层停电",
-                                    "capability": "available"})
+    resp = c.post(
+        "/tickets/new/",
+        {
+            **base,
+            "kind": "repair",
+            "description": "更换灯具",
+            "paid": "on",
+            "fee": "80",
+            "urgent": "on",
+            "urgent_cause": "整层停电",
+            "capability": "available",
+        },
+    )
     assert resp.status_code == 302
     t = Ticket.objects.latest("id")
     assert t.paid and str(t.fee) == "80.00" and t.urgent and t.urgent_cause == "整层停电"
     baoan = Department.objects.get(project=demo, code="baoan")
-    resp = c.post("/tickets/new/", {**base, "kind": "complaint", "severity": "important", "description": "保安态度差",
-                                    "event_place": "东门", "complained_about": "夜班保安",
-                                    "complained_department": baoan.pk, "demand": "道歉"})
+    resp = c.post(
+        "/tickets/new/",
+        {
+            **base,
+            "kind": "complaint",
+            "severity": "important",
+            "description": "保安态度差",
+            "event_place": "东门",
+            "complained_about": "夜班保安",
+            "complained_department": baoan.pk,
+            "demand": "道歉",
+        },
+    )
     assert resp.status_code == 302
     t = Ticket.objects.latest("id")
     assert (t.severity, t.event_place, t.complained_department, t.demand) == ("important", "东门", baoan, "道歉")
@@ -168,8 +212,9 @@ def test_board_orders_by_nearest_deadline_marks_breached_and_pages(as_user, demo
     for t, due in zip(tickets, dues, strict=True):
         if due:
             Timer.objects.create(ticket=t, metric="follow_1", started_at=now - dt.timedelta(hours=2), due_at=due)
-    Timer.objects.create(ticket=tickets[3], metric="follow_2", started_at=now, due_at=now - dt.timedelta(hours=3),
-                         state="breached")
+    Timer.objects.create(
+        ticket=tickets[3], metric="follow_2", started_at=now, due_at=now - dt.timedelta(hours=3), state="breached"
+    )
     c = as_user("diaodu")
     resp = c.get("/tickets/board/")
     assert resp.status_code == 200
@@ -246,8 +291,9 @@ def test_inbox_accept_and_complete_with_leak_test(as_user, demo):
     assert "complete-leak_test_at" in content(resp) or resp.context["refused"]
     t.refresh_from_db()
     assert t.status == "accepted"
-    resp = c.post(f"/tickets/{t.pk}/complete/", {"complete-note": "已更换管件",
-                                                 "complete-leak_test_at": "2026-11-23T15:00"})
+    resp = c.post(
+        f"/tickets/{t.pk}/complete/", {"complete-note": "已更换管件", "complete-leak_test_at": "2026-11-23T15:00"}
+    )
     assert resp.status_code == 302
     t.refresh_from_db()
     assert t.status == "done" and t.leak_test_at is not None
@@ -294,8 +340,15 @@ def test_department_cannot_see_undispatched_ticket(as_user, demo):
 def test_complaint_triage_answer_hold_resume_from_page(as_user, demo):
     """T-8, T-17, T-18: judge, hold with the plan, resume and answer from the page."""
     c = as_user("diaodu")
-    t = services.ticket_create(project=demo, actor=user("kefu"), kind="complaint", severity="minor",
-                               description="楼道灯不亮", reporter_name="王五", reporter_phone="13700000000")
+    t = services.ticket_create(
+        project=demo,
+        actor=user("kefu"),
+        kind="complaint",
+        severity="minor",
+        description="楼道灯不亮",
+        reporter_name="王五",
+        reporter_phone="13700000000",
+    )
     assert c.post(f"/tickets/{t.pk}/triage/", {"triage-valid": "1", "triage-severity": "important"}).status_code == 302
     t.refresh_from_db()
     assert t.valid is True and t.severity == "important"
@@ -314,8 +367,14 @@ def test_complaint_triage_answer_hold_resume_from_page(as_user, demo):
 def test_inquiry_answered_at_once_then_closed(as_user, demo):
     """T-19: an inquiry answered at once can be closed right away."""
     c = as_user("kefu")
-    t = services.ticket_create(project=demo, actor=user("kefu"), kind="inquiry", description="物业费怎么交",
-                               reporter_name="赵六", reporter_phone="13600000000")
+    t = services.ticket_create(
+        project=demo,
+        actor=user("kefu"),
+        kind="inquiry",
+        description="物业费怎么交",
+        reporter_name="赵六",
+        reporter_phone="13600000000",
+    )
     assert c.post(f"/tickets/{t.pk}/answer/", {"answer-note": "可在服务中心或线上缴纳"}).status_code == 302
     assert c.post(f"/tickets/{t.pk}/close/", {}).status_code == 302
     t.refresh_from_db()
@@ -332,8 +391,10 @@ def test_visits_due_and_unsatisfied_reopens(as_user, demo):
     c = as_user("diaodu")
     resp = c.get("/tickets/visits/")
     assert t.pk in [r.pk for r in resp.context["rows"]]
-    resp = c.post(f"/tickets/{t.pk}/visit/", {"visit-channel": "home", "visit-satisfied": "0",
-                                              "visit-note": "仍在滴水", "next": "/tickets/visits/"})
+    resp = c.post(
+        f"/tickets/{t.pk}/visit/",
+        {"visit-channel": "home", "visit-satisfied": "0", "visit-note": "仍在滴水", "next": "/tickets/visits/"},
+    )
     assert resp.status_code == 302
     t.refresh_from_db()
     assert t.status == "reopened" and t.visit_satisfied is False
@@ -347,8 +408,11 @@ def test_visits_listed_by_visit_deadline(as_user, demo):
     for t in (first, second):
         services.ticket_complete(ticket=t, actor=user("gc"), note="修好了")
     for t, hours in ((first, 30), (second, 5)):
-        Timer.objects.update_or_create(ticket=t, metric="visit", defaults={
-            "started_at": now, "due_at": now + dt.timedelta(hours=hours), "state": "running"})
+        Timer.objects.update_or_create(
+            ticket=t,
+            metric="visit",
+            defaults={"started_at": now, "due_at": now + dt.timedelta(hours=hours), "state": "running"},
+        )
     rows = [r.pk for r in as_user("diaodu").get("/tickets/visits/").context["rows"]]
     assert rows.index(second.pk) < rows.index(first.pk)
 
@@ -373,8 +437,14 @@ def test_list_filters_and_excel_export(as_user, demo):
     from openpyxl import load_workbook
 
     a = make_repair(demo, description="导出甲")
-    services.ticket_create(project=demo, actor=user("kefu"), kind="inquiry", description="导出乙",
-                           reporter_name="孙七", reporter_phone="13500000000")
+    services.ticket_create(
+        project=demo,
+        actor=user("kefu"),
+        kind="inquiry",
+        description="导出乙",
+        reporter_name="孙七",
+        reporter_phone="13500000000",
+    )
     c = as_user("kefu")
     resp = c.get("/tickets/", {"kind": "repair", "q": "导出"})
     assert [t.pk for t in resp.context["rows"]] == [a.pk]
@@ -481,9 +551,11 @@ def test_board_pages_match_the_full_order(as_user, demo, monkeypatch, page_size)
     Timer.objects.create(ticket=tickets[5], metric="follow_1", started_at=now, due_at=now, state="met")
     far = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
     expected = sorted(
-        Ticket.objects.filter(project=demo, status__in=["new", "dispatched", "accepted", "done", "on_hold",
-                                                          "reopened"]),
-        key=lambda t: (min((x.due_at for x in t.timers.all() if x.state == "running"), default=far), t.pk))
+        Ticket.objects.filter(
+            project=demo, status__in=["new", "dispatched", "accepted", "done", "on_hold", "reopened"]
+        ),
+        key=lambda t: (min((x.due_at for x in t.timers.all() if x.state == "running"), default=far), t.pk),
+    )
     c = as_user("diaodu")
     seen, cursor = [], None
     while True:

@@ -32,17 +32,27 @@ def keep_connection():
 def caller(demo, keep_connection):
     """A project manager (may take every action) and a real ticket to aim at."""
     jl = get_user_model().objects.get(username="jl")
-    ticket = services.ticket_create(project=Project.objects.get(code="DEMO"), actor=jl, kind="complaint",
-                                    severity="minor", description="模糊测试", reporter_name="测试",
-                                    reporter_phone="13800000000")
+    ticket = services.ticket_create(
+        project=Project.objects.get(code="DEMO"),
+        actor=jl,
+        kind="complaint",
+        severity="minor",
+        description="模糊测试",
+        reporter_name="测试",
+        reporter_phone="13800000000",
+    )
     return ApiToken.issue(jl), ticket
 
 
 @schema.parametrize()
 # Generated examples only: schemathesis's coverage phase adds ~200 explicit cases (about a minute).
-@settings(max_examples=8, deadline=None, database=None, phases=[Phase.generate],
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=8,
+    deadline=None,
+    database=None,
+    phases=[Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @pytest.mark.django_db
 def test_ticket_endpoints_never_answer_5xx(case, caller):
     token, ticket = caller

@@ -30,8 +30,9 @@ def test_bad_input_never_500_search_with_a_digit_int_refuses(client, demo, path)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("username,path", [("jl", "/tickets/board/"), ("gc", "/tickets/inbox/"),
-                                           ("jl", "/tickets/visits/")])
+@pytest.mark.parametrize(
+    "username,path", [("jl", "/tickets/board/"), ("gc", "/tickets/inbox/"), ("jl", "/tickets/visits/")]
+)
 def test_bad_input_never_500_cursor_with_an_impossible_date(client, demo, username, path):
     _login(client, username)
     resp = client.get(path, {"cursor": _cursor(["9999-99-99", 1])})
@@ -50,9 +51,15 @@ def test_bad_input_never_500_keyset_cursor_with_an_impossible_date_is_bad_input(
 
 @pytest.mark.django_db
 def test_export_no_formula_injection(client, demo, api_as):
-    payload = {"project": "DEMO", "kind": "repair", "unit": "1-1-101", "reporter_name": "=1+1",
-               "reporter_phone": "13800001111", "description": '=HYPERLINK("http://evil.example","x")',
-               "location": "=cmd|' /C calc'!A0"}
+    payload = {
+        "project": "DEMO",
+        "kind": "repair",
+        "unit": "1-1-101",
+        "reporter_name": "=1+1",
+        "reporter_phone": "13800001111",
+        "description": '=HYPERLINK("http://evil.example","x")',
+        "location": "=cmd|' /C calc'!A0",
+    }
     resp = api_as("kefu").post("/api/v1/tickets", payload)
     assert resp.status_code == 201, resp.content
     number = resp.json()["number"]

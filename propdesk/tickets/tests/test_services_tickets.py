@@ -25,8 +25,13 @@ def dept(demo, code):
 
 
 def repair(demo, actor="kefu", **extra):
-    fields = {"kind": "repair", "description": "卫生间漏水", "reporter_name": "张三",
-              "reporter_phone": "13812345678", "unit": Unit.objects.get(project=demo, code="1-1-101")}
+    fields = {
+        "kind": "repair",
+        "description": "卫生间漏水",
+        "reporter_name": "张三",
+        "reporter_phone": "13812345678",
+        "unit": Unit.objects.get(project=demo, code="1-1-101"),
+    }
     fields.update(extra)
     return services.ticket_create(project=demo, actor=user(actor), **fields)
 
@@ -141,7 +146,11 @@ def test_t8_invalid_complaint_is_recorded_and_closes_directly(demo):
     t = services.ticket_close(ticket=t, actor=user("diaodu"))
     assert t.status == "closed"
     assert list(TicketEvent.objects.filter(ticket=t).values_list("action", flat=True)) == [
-        "ticket.created", "ticket.triaged", "ticket.answered", "ticket.closed"]
+        "ticket.created",
+        "ticket.triaged",
+        "ticket.answered",
+        "ticket.closed",
+    ]
 
 
 def test_t8_only_complaints_are_judged_and_only_once(demo):
@@ -157,11 +166,24 @@ def test_t8_only_complaints_are_judged_and_only_once(demo):
 def test_t10_complaint_record(demo):
     """T-10: time and place of the event, who is complained about, the demand."""
     when = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
-    t = repair(demo, kind="complaint", severity="important", event_at=when, event_place="东门",
-               complained_about="夜班保安", complained_department=dept(demo, "baoan"), demand="道歉")
+    t = repair(
+        demo,
+        kind="complaint",
+        severity="important",
+        event_at=when,
+        event_place="东门",
+        complained_about="夜班保安",
+        complained_department=dept(demo, "baoan"),
+        demand="道歉",
+    )
     t.refresh_from_db()
     assert (t.event_at, t.event_place, t.complained_about, t.complained_department.code, t.demand) == (
-        when, "东门", "夜班保安", "baoan", "道歉")
+        when,
+        "东门",
+        "夜班保安",
+        "baoan",
+        "道歉",
+    )
 
 
 def test_t13_dispatch_needs_a_target_and_close_needs_the_slip(demo):

@@ -7,8 +7,24 @@ from propdesk.tickets import workflow
 from propdesk.tickets.display import ACTION_LABELS, EVENT_LABELS
 from propdesk.tickets.models import Status
 
-API_ACTIONS = ["triage", "dispatch", "accept", "follow", "answer", "complete", "return_slip", "visit", "close",
-               "hold", "resume", "reopen", "cancel", "acknowledge", "instruct", "signoff"]
+API_ACTIONS = [
+    "triage",
+    "dispatch",
+    "accept",
+    "follow",
+    "answer",
+    "complete",
+    "return_slip",
+    "visit",
+    "close",
+    "hold",
+    "resume",
+    "reopen",
+    "cancel",
+    "acknowledge",
+    "instruct",
+    "signoff",
+]
 
 
 def test_every_api_action_is_in_the_table_with_a_label_and_an_event_code():
@@ -34,8 +50,12 @@ def test_invalid_and_cancelled_close_directly(status):
 
 
 def test_the_main_line_of_a_repair():
-    line = [("dispatch", Status.NEW, Status.DISPATCHED), ("accept", Status.DISPATCHED, Status.ACCEPTED),
-            ("complete", Status.ACCEPTED, Status.DONE), ("close", Status.DONE, Status.CLOSED)]
+    line = [
+        ("dispatch", Status.NEW, Status.DISPATCHED),
+        ("accept", Status.DISPATCHED, Status.ACCEPTED),
+        ("complete", Status.ACCEPTED, Status.DONE),
+        ("close", Status.DONE, Status.CLOSED),
+    ]
     for action, source, target in line:
         assert workflow.possible(action, status=source, kind="repair")
         assert workflow.step_for(action).to == target

@@ -14,9 +14,12 @@ from propdesk.core.appendonly import create_triggers, drop_triggers
 
 def _is_test_database(connection) -> bool:
     name = str(connection.settings_dict.get("NAME") or "")
-    return name.startswith("test_") or "/test_" in name or "memory" in name or connection.settings_dict.get(
-        "TEST", {}
-    ).get("NAME") == name
+    return (
+        name.startswith("test_")
+        or "/test_" in name
+        or "memory" in name
+        or connection.settings_dict.get("TEST", {}).get("NAME") == name
+    )
 
 
 class Command(DjangoFlush):

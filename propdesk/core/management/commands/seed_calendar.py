@@ -13,8 +13,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--project", help="project code (default: every active project)")
-        parser.add_argument("--year", type=int, action="append",
-                            help="only this year (repeatable; default: every year chinese-calendar knows)")
+        parser.add_argument(
+            "--year",
+            type=int,
+            action="append",
+            help="only this year (repeatable; default: every year chinese-calendar knows)",
+        )
 
     def handle(self, *args, project=None, year=None, **options):
         known_until = calendar_known_until()

@@ -22,6 +22,8 @@ class Command(BaseCommand):
             jobs = ", ".join(f"{j.name} every {j.every_seconds}s" for j in scheduler.JOBS)
             self.stdout.write(f"Scheduler running: {jobs}")
         self.stdout.write(self.style.SUCCESS(f"propdesk is serving at http://{host}:{port}/ (Ctrl-C to stop)"))
-        self.stdout.write("Demo logins (demo credentials): kefu, diaodu, kefu_zg, gc, gc_zg, ba_zg, jl, fz, zjl, yz "
-                          "— password demo12345")
+        self.stdout.write(
+            "Demo logins (demo credentials): kefu, diaodu, kefu_zg, gc, gc_zg, ba_zg, jl, fz, zjl, yz "
+            "— password demo12345"
+        )
         run(host, port, get_internal_wsgi_application(), threading=True, server_cls=WSGIServer)
