@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "propdesk.core"
     label = "core"
     verbose_name = _("Estate and organisation")
+
+    def ready(self):
+        from propdesk.common.rights import set_actor_resolver
+        from propdesk.core.actors import actor_of
+
+        set_actor_resolver(actor_of)

@@ -1,0 +1,96 @@
+"""The record-type registry: what the shared mechanisms need to know about
+every kind of record (a ticket, a visitor, a key loan, a bill …).
+
+Each app registers its record types in its AppConfig.ready():
+
+    records.register(RecordType(
+        model=Visitor, label=_("visitor"),
+        visible=visitors_visible_to,              # Actor -> Q | None: the ONE visibility filter
+        url=lambda v: reverse("frontdesk:visitor", args=[v.pk]),
+        title=lambda v: f"{v.project.code}-V{v.number}",
+    ))
+
+Notifications, attachments, deadlines, the timeline and global search look
+record types up here by key (`"frontdesk.visitor"`, the model's label) and
+never import the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from propdesk.common.errors import NotFound
+from propdesk.common.rights import Actor
+
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class RecordType:
+    model: type[Model]
+    label: Any  # lazy translated noun: "service request", "visitor"
+    # Actor -> Q restricting the model's rows to those the actor may see; None = nothing.
+    visible: Callable[[Actor], Q | None]
+    url: Callable[[Any], str] = field(default=lambda record: "")
+    # How staff name the record ("DEMO-4"); shown in notifications and lists.
+    title: Callable[[Any], str] = field(default=str)
+    # The project a record belongs to (for deadlines, numbering, the calendar).
+    project_of: Callable[[Any], Any] = field(default=lambda record: record.project)
+    resident_url: Callable[[Any], str] | None = None
+
+    @property
+    def key(self) -> str:
+        return self.model._meta.label_lower
+
+    def queryset(self, actor: Actor, qs: QuerySet | None = None) -> QuerySet:
+        """Rows of this type the actor may see (optionally narrowing `qs`)."""
+        base = self.model._default_manager.all() if qs is None else qs
+        condition = self.visible(actor)
+        if condition is None:
+            return base.none()
+        return base.filter(condition)
+
+    def get(self, actor: Actor, pk, qs: QuerySet | None = None):
+        """The record if the actor may see it, else NotFound (whether it exists or not)."""
+        try:
+            number = int(pk)
+        except (TypeError, ValueError):
+            number = 0
+        record = self.queryset(actor, qs).filter(pk=number).first() if 0 < number <= MAX_ID else None
+        if record is None:
+            raise NotFound(_("No such %(what)s.") % {"what": self.label})
+        return record
+
+    def link_for(self, actor: Actor, record) -> str:
+        """Where this actor opens the record: residents have their own pages."""
+        if actor.is_resident and self.resident_url is not None:
+            return self.resident_url(record)
+        return self.url(record)
+
+
+_REGISTRY: dict[str, RecordType] = {}
+
+
+def register(record_type: RecordType) -> RecordType:
+    _REGISTRY[record_type.key] = record_type
+    return record_type
+
+
+def get(key_or_model) -> RecordType:
+    key = key_or_model if isinstance(key_or_model, str) else key_or_model._meta.label_lower
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise LookupError(f"record type {key!r} is not registered") from None
+
+
+def of(record) -> RecordType:
+    return get(type(record)._meta.label_lower)
+
+
+def all_types() -> list[RecordType]:
+    return list(_REGISTRY.values())
