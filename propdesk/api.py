@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from propdesk.apiutils import ApiError, BearerAuth, error_body, session_auth
+from propdesk.common.errors import DomainError
+from propdesk.web.api import BearerAuth, error_body, session_auth, status_of
 
 api = NinjaAPI(
     title="propdesk API",
@@ -32,9 +33,9 @@ def on_validation_error(request, exc: ValidationError):
     return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=400)
 
 
-@api.exception_handler(ApiError)
-def on_api_error(request, exc: ApiError):
-    return api.create_response(request, error_body(exc.detail, exc.errors), status=exc.status)
+@api.exception_handler(DomainError)
+def on_api_error(request, exc: DomainError):
+    return api.create_response(request, error_body(exc.detail, exc.errors), status=status_of(exc))
 
 
 @api.exception_handler(AuthenticationError)

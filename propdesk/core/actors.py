@@ -29,7 +29,11 @@ def forget(user) -> None:
 
 
 def _build(user) -> Actor:
-    staff = Staff.objects.select_related("department").filter(user_id=user.pk).first()
+    cache = getattr(getattr(user, "_state", None), "fields_cache", {})
+    if "staff" in cache:  # already read this request (the project middleware reads it)
+        staff = cache["staff"]
+    else:
+        staff = Staff.objects.select_related("department").filter(user_id=user.pk).first()
     if staff is not None:
         return Actor(
             user=user,

@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from propdesk.apiutils import TooManyRequests, Unauthorized, keyset_page
+from propdesk.common.errors import TooManyRequests, Unauthorized
+from propdesk.common.paging import keyset_page
 from propdesk.core import selectors
 from propdesk.core.models import ApiToken, Person, Unit
 from propdesk.core.permissions import project_for, resident_of, staff_of, visible_projects

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from propdesk.apiutils import Forbidden, idempotent_create
+from propdesk.common.errors import Forbidden
 from propdesk.reports import selectors, services
 from propdesk.reports.permissions import may_read_reports, may_sign_off, report_project
+from propdesk.web.api import idempotent_create
 
 router = Router(tags=["reports"])
 

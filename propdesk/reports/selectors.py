@@ -26,7 +26,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from propdesk.apiutils import BadInput
+from propdesk.common.errors import BadInput
 from propdesk.core.models import Project
 from propdesk.reports.models import MonthlySignoff, ReviewNote
 from propdesk.sla.models import Timer, TimerState

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from propdesk.apiutils import BadInput, Conflict
+from propdesk.common.errors import BadInput, Conflict
 from propdesk.core.models import Project
 from propdesk.core.services import audit_record
 from propdesk.reports.models import MonthlySignoff, ReviewNote

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from propdesk.apiutils import ApiError, BadInput
+from propdesk.common.errors import BadInput, DomainError
 from propdesk.reports import excel, selectors, services
 from propdesk.reports.labels import (
     KIND_LABELS,
@@ -98,7 +98,7 @@ def weekly_note(request, ticket_id: int):
         week = selectors.week_period(project, week).label
         services.review_note_add(ticket=ticket, actor=request.user, week=week, text=request.POST.get("text", ""))
         error = None
-    except ApiError as exc:
+    except DomainError as exc:
         error = next(iter(exc.errors.values()), [exc.detail])[0]
     if request.headers.get("HX-Request"):
         notes = ticket.review_notes.select_related("author").order_by("id")
@@ -176,7 +176,7 @@ def monthly_signoff(request):
             comment=request.POST.get("comment", ""),
             corrective_action=request.POST.get("corrective_action", ""),
         )
-    except ApiError as exc:
+    except DomainError as exc:
         messages.error(request, " ".join([exc.detail, *[m for ms in exc.errors.values() for m in ms]]))
     else:
         messages.success(request, _("The monthly report for %(month)s is signed off.") % {"month": period.label})

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja import Status as Answer
 
-from propdesk.apiutils import NotFound, keyset_page
+from propdesk.common.errors import NotFound
+from propdesk.common.paging import keyset_page
 from propdesk.core.permissions import project_for, staff_of
 from propdesk.sla import selectors, services
 from propdesk.sla.policy import figures_with_defaults

@@ -38,7 +38,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from propdesk.apiutils import BadInput, Forbidden, NotFound
+from propdesk.common.errors import BadInput, Forbidden, NotFound
 from propdesk.core.calendar import BusinessCalendar
 from propdesk.core.models import Department, Rank, Staff
 from propdesk.core.permissions import is_manager, is_staff_in, rank_of, staff_of

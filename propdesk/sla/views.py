@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from propdesk.apiutils import ApiError, keyset_page
+from propdesk.common.errors import DomainError, Forbidden
+from propdesk.common.paging import keyset_page
 from propdesk.core.permissions import is_manager, visible_projects
 from propdesk.sla import selectors, services
 from propdesk.sla.models import Policy, Webhook
@@ -27,7 +28,7 @@ def notifications(request):
             cursor=request.GET.get("cursor"),
             limit=50,
         )
-    except ApiError:
+    except DomainError:
         raise Http404 from None
     return render(
         request,
@@ -46,7 +47,7 @@ def notifications(request):
 def notification_read(request, notification_id: int):
     try:
         services.notification_mark_read(user=request.user, notification_id=notification_id)
-    except ApiError:
+    except DomainError:
         raise Http404 from None
     return redirect("sla:notifications")
 
@@ -76,7 +77,7 @@ def policy(request):
         figures = {key: request.POST.get(key, "").strip() for key in FIGURES}
         try:
             created = services.policy_create_version(project=project, actor=request.user, figures=figures)
-        except ApiError as exc:
+        except DomainError as exc:
             errors = exc.errors
             messages.error(request, exc.detail)
         else:
@@ -116,8 +117,8 @@ def webhook(request):
             secret=request.POST.get("secret", ""),
             is_active=request.POST.get("is_active") == "on",
         )
-    except ApiError as exc:
-        if exc.status == 403:
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
             raise PermissionDenied(exc.detail) from None
         detail = "; ".join([exc.detail, *[m for msgs in exc.errors.values() for m in msgs]])
         messages.error(request, detail)
@@ -137,7 +138,7 @@ def deliveries(request):
         qs = qs.filter(state=state)
     try:
         rows, next_cursor = keyset_page(qs, order=("-id",), cursor=request.GET.get("cursor"), limit=50)
-    except ApiError:
+    except DomainError:
         raise Http404 from None
     return render(request, "sla/deliveries.html", {"deliveries": rows, "next_cursor": next_cursor, "state": state})
 
@@ -147,8 +148,8 @@ def deliveries(request):
 def delivery_retry(request, delivery_id: int):
     try:
         done = services.delivery_retry_now(actor=request.user, delivery_id=delivery_id)
-    except ApiError as exc:
-        if exc.status == 403:
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
             raise PermissionDenied(exc.detail) from None
         raise Http404 from None
     if done:

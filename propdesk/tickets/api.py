@@ -3,22 +3,19 @@ objects, calls one service and shapes the answer; services decide."""
 
 from __future__ import annotations
 
-import json
-
-import pydantic
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
-from propdesk.apiutils import BadInput, Conflict, Forbidden, NotFound, idempotent_create, keyset_page
+from propdesk.common.errors import BadInput, Conflict, NotFound
+from propdesk.common.paging import keyset_page
 from propdesk.core.permissions import project_for
-from propdesk.tickets import permissions, selectors, services, workflow
+from propdesk.tickets import selectors, services, workflow
 from propdesk.tickets.models import Kind, Severity, Status, TicketEvent
 from propdesk.tickets.schemas import (
     CompleteIn,
     DispatchIn,
     EmptyIn,
-    ErrorOut,
     EventList,
     InstructIn,
     NoteIn,
@@ -32,10 +29,9 @@ from propdesk.tickets.schemas import (
     is_resident_viewer,
     ticket_out,
 )
+from propdesk.web.api import ERRORS, Action, add_actions, body_doc, idempotent_create, parse_body, required
 
 router = Router(tags=["tickets"])
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 def _bad(field: str, message: str):
@@ -185,250 +181,144 @@ def ticket_events(request, id: int, filters: Query[EventFilter]):
 # ---------------------------------------------------------------- actions
 
 
-def _body(request, schema: type[Schema]):
-    """The JSON body as `schema`; an empty body is an empty object (actions like
-    `accept` need nothing)."""
-    raw = request.body or b""
-    data = {}
-    if raw.strip():
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise BadInput(_("The request body is not valid JSON.")) from None
-    if not isinstance(data, dict):
-        raise BadInput(_("The request body must be a JSON object."))
+def _department(ticket, code):
+    if code is None or not str(code).strip():
+        return None
+    department = services.department_by_code(ticket.project, _code(code))
+    if department is None:
+        raise _bad("department", _("No such department in this project."))
+    return department
+
+
+def _assignee(ticket, username):
+    if username is None or not str(username).strip():
+        return None
+    staff = services.staff_by_username(ticket.project, _code(username))
+    if staff is None:
+        raise _bad("assignee", _("No such person in this project."))
+    return staff
+
+
+def _close(t, user, b):
+    """销项: 409 naming what is missing; `errors.missing` lists the actions that would supply it."""
     try:
-        return schema.model_validate(data)
-    except pydantic.ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err.get("loc", ())) or "__all__"
-            errors.setdefault(field, []).append(str(err.get("msg", "")))
-        raise BadInput(_("Some fields are missing or invalid."), errors) from None
+        return services.ticket_close(ticket=t, actor=user, note=b.note or "")
+    except Conflict as exc:
+        missing = workflow.close_missing_actions(t)
+        if not missing or exc.errors:
+            raise
+        raise Conflict(f"{exc.detail} [{', '.join(missing)}]", {"missing": missing}) from None
 
 
-def _act(request, ticket_id: int, action: str, schema: type[Schema], call):
-    """Look the ticket up (404 if not visible), refuse callers without the right
-    (403) before reading the body, then run the service and answer the ticket."""
-    user = request.user
-    ticket = selectors.ticket_for(user, ticket_id)
-    if not permissions.may(user, action, ticket):
-        raise Forbidden(_("You are not permitted to do this on this ticket."))
-    body = _body(request, schema)
-    updated = call(ticket, body)
-    return _fresh(user, updated.pk)
-
-
-def _body_doc(schema: type[Schema]) -> dict:
-    return {"requestBody": {"required": False, "content": {"application/json": {"schema": schema.model_json_schema()}}}}
-
-
-ACTION_OK = {200: TicketOut, **ERRORS}
-
-
-@router.post("/tickets/{id}/triage", response=ACTION_OK, openapi_extra=_body_doc(TriageIn))
-def ticket_triage(request, id: int):
-    """Judge a complaint valid or invalid (T-8)."""
-
-    def call(t, b):
-        if b.valid is None:
-            raise _bad("valid", _("This field is required."))
-        return services.ticket_triage(
-            ticket=t, actor=request.user, valid=b.valid, severity=b.severity, note=b.note or ""
-        )
-
-    return _act(request, id, "triage", TriageIn, call)
-
-
-@router.post("/tickets/{id}/dispatch", response=ACTION_OK, openapi_extra=_body_doc(DispatchIn))
-def ticket_dispatch(request, id: int):
-    """To a department (code) and/or a person (username) (T-11, T-13)."""
-
-    def call(t, b):
-        department = assignee = None
-        if b.department is not None and b.department.strip():
-            department = services.department_by_code(t.project, _code(b.department))
-            if department is None:
-                raise _bad("department", _("No such department in this project."))
-        if b.assignee is not None and b.assignee.strip():
-            assignee = services.staff_by_username(t.project, _code(b.assignee))
-            if assignee is None:
-                raise _bad("assignee", _("No such person in this project."))
-        return services.ticket_dispatch(
-            ticket=t, actor=request.user, department=department, assignee=assignee, note=b.note or ""
-        )
-
-    return _act(request, id, "dispatch", DispatchIn, call)
-
-
-@router.post("/tickets/{id}/accept", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_accept(request, id: int):
-    """The department signs for the ticket."""
-    return _act(
-        request,
-        id,
-        "accept",
+ACTIONS = {
+    "triage": Action(
+        TriageIn,
+        lambda t, user, b: services.ticket_triage(
+            ticket=t, actor=user, valid=required(b.valid, "valid"), severity=b.severity, note=b.note or ""
+        ),
+        "Judge a complaint valid or invalid (T-8).",
+    ),
+    "dispatch": Action(
+        DispatchIn,
+        lambda t, user, b: services.ticket_dispatch(
+            ticket=t,
+            actor=user,
+            department=_department(t, b.department),
+            assignee=_assignee(t, b.assignee),
+            note=b.note or "",
+        ),
+        "To a department (code) and/or a person (username) (T-11, T-13).",
+    ),
+    "accept": Action(
         NoteIn,
-        lambda t, b: services.ticket_accept(ticket=t, actor=request.user, note=b.note or ""),
-    )
-
-
-@router.post("/tickets/{id}/follow", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_follow(request, id: int):
-    """The dispatcher's follow-up (T-13)."""
-    return _act(
-        request, id, "follow", NoteIn, lambda t, b: services.ticket_follow(ticket=t, actor=request.user, note=b.note)
-    )
-
-
-@router.post("/tickets/{id}/answer", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_answer(request, id: int):
-    """An answer given to the resident (T-7, T-17, T-19)."""
-    return _act(
-        request, id, "answer", NoteIn, lambda t, b: services.ticket_answer(ticket=t, actor=request.user, note=b.note)
-    )
-
-
-@router.post("/tickets/{id}/complete", response=ACTION_OK, openapi_extra=_body_doc(CompleteIn))
-def ticket_complete(request, id: int):
-    """The executor reports the work done; leaks give `leak_test_at` (T-15)."""
-    return _act(
-        request,
-        id,
-        "complete",
+        lambda t, user, b: services.ticket_accept(ticket=t, actor=user, note=b.note or ""),
+        "The department signs for the ticket.",
+    ),
+    "follow": Action(
+        NoteIn,
+        lambda t, user, b: services.ticket_follow(ticket=t, actor=user, note=b.note),
+        "The dispatcher's follow-up (T-13).",
+    ),
+    "answer": Action(
+        NoteIn,
+        lambda t, user, b: services.ticket_answer(ticket=t, actor=user, note=b.note),
+        "An answer given to the resident (T-7, T-17, T-19).",
+    ),
+    "complete": Action(
         CompleteIn,
-        lambda t, b: services.ticket_complete(ticket=t, actor=request.user, note=b.note, leak_test_at=b.leak_test_at),
-    )
-
-
-@router.post("/tickets/{id}/return_slip", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_return_slip(request, id: int):
-    """The signed service-slip copy is back (T-13)."""
-    return _act(
-        request,
-        id,
-        "return_slip",
+        lambda t, user, b: services.ticket_complete(ticket=t, actor=user, note=b.note, leak_test_at=b.leak_test_at),
+        "The executor reports the work done; leaks give `leak_test_at` (T-15).",
+    ),
+    "return_slip": Action(
         NoteIn,
-        lambda t, b: services.ticket_return_slip(ticket=t, actor=request.user, note=b.note or ""),
-    )
-
-
-@router.post("/tickets/{id}/visit", response=ACTION_OK, openapi_extra=_body_doc(VisitIn))
-def ticket_visit(request, id: int):
-    """Follow-up visit 回访; unsatisfied reopens (T-15, T-16)."""
-
-    def call(t, b):
-        if b.satisfied is None:
-            raise _bad("satisfied", _("This field is required."))
-        return services.ticket_visit(
-            ticket=t, actor=request.user, satisfied=b.satisfied, channel=b.channel, note=b.note or ""
-        )
-
-    return _act(request, id, "visit", VisitIn, call)
-
-
-@router.post("/tickets/{id}/close", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_close(request, id: int):
-    """销项: 409 naming what is missing unless the closing conditions hold; the
-    answer's `detail` ends with, and `errors.missing` lists, the actions that
-    would supply it (e.g. `[return_slip, visit]`)."""
-
-    def call(t, b):
-        try:
-            return services.ticket_close(ticket=t, actor=request.user, note=b.note or "")
-        except Conflict as exc:
-            missing = selectors.close_missing_actions(t)
-            if not missing or exc.errors:
-                raise
-            raise Conflict(f"{exc.detail} [{', '.join(missing)}]", {"missing": missing}) from None
-
-    return _act(request, id, "close", NoteIn, call)
-
-
-@router.post("/tickets/{id}/hold", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
-def ticket_hold(request, id: int):
-    """Waiting on the developer or an outside party (T-18)."""
-    return _act(
-        request, id, "hold", ReasonIn, lambda t, b: services.ticket_hold(ticket=t, actor=request.user, reason=b.reason)
-    )
-
-
-@router.post("/tickets/{id}/resume", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
-def ticket_resume(request, id: int):
-    return _act(
-        request,
-        id,
-        "resume",
+        lambda t, user, b: services.ticket_return_slip(ticket=t, actor=user, note=b.note or ""),
+        "The signed service-slip copy is back (T-13).",
+    ),
+    "visit": Action(
+        VisitIn,
+        lambda t, user, b: services.ticket_visit(
+            ticket=t, actor=user, satisfied=required(b.satisfied, "satisfied"), channel=b.channel, note=b.note or ""
+        ),
+        "Follow-up visit 回访; unsatisfied reopens (T-15, T-16).",
+    ),
+    "close": Action(
+        NoteIn,
+        _close,
+        "销项: 409 naming what is missing unless the closing conditions hold; the answer's `detail` ends with, "
+        "and `errors.missing` lists, the actions that would supply it (e.g. `[return_slip, visit]`).",
+    ),
+    "hold": Action(
         ReasonIn,
-        lambda t, b: services.ticket_resume(ticket=t, actor=request.user, reason=b.reason),
-    )
-
-
-@router.post("/tickets/{id}/reopen", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
-def ticket_reopen(request, id: int):
-    return _act(
-        request,
-        id,
-        "reopen",
-        ReasonIn,
-        lambda t, b: services.ticket_reopen(ticket=t, actor=request.user, reason=b.reason),
-    )
-
-
-@router.post("/tickets/{id}/cancel", response=ACTION_OK, openapi_extra=_body_doc(ReasonIn))
-def ticket_cancel(request, id: int):
-    return _act(
-        request,
-        id,
-        "cancel",
-        ReasonIn,
-        lambda t, b: services.ticket_cancel(ticket=t, actor=request.user, reason=b.reason),
-    )
-
-
-@router.post("/tickets/{id}/acknowledge", response=ACTION_OK, openapi_extra=_body_doc(EmptyIn))
-def ticket_acknowledge(request, id: int):
-    """The caller takes an escalation addressed to them (409 when there is none)."""
-    return _act(
-        request, id, "acknowledge", EmptyIn, lambda t, b: services.ticket_acknowledge(ticket=t, actor=request.user)
-    )
-
-
-@router.post("/tickets/{id}/instruct", response=ACTION_OK, openapi_extra=_body_doc(InstructIn))
-def ticket_instruct(request, id: int):
-    """A leader's instruction, tracked as its own item (T-14)."""
-    return _act(
-        request,
-        id,
-        "instruct",
+        lambda t, user, b: services.ticket_hold(ticket=t, actor=user, reason=b.reason),
+        "Waiting on the developer or an outside party (T-18).",
+    ),
+    "resume": Action(ReasonIn, lambda t, user, b: services.ticket_resume(ticket=t, actor=user, reason=b.reason)),
+    "reopen": Action(ReasonIn, lambda t, user, b: services.ticket_reopen(ticket=t, actor=user, reason=b.reason)),
+    "cancel": Action(ReasonIn, lambda t, user, b: services.ticket_cancel(ticket=t, actor=user, reason=b.reason)),
+    "acknowledge": Action(
+        EmptyIn,
+        lambda t, user, b: services.ticket_acknowledge(ticket=t, actor=user),
+        "The caller takes an escalation addressed to them (409 when there is none).",
+    ),
+    "instruct": Action(
         InstructIn,
-        lambda t, b: services.ticket_instruct(ticket=t, actor=request.user, instruction=b.instruction),
-    )
-
-
-@router.post("/tickets/{id}/signoff", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
-def ticket_signoff(request, id: int):
-    """The manager's sign-off (emergencies, T-14)."""
-    return _act(
-        request,
-        id,
-        "signoff",
+        lambda t, user, b: services.ticket_instruct(ticket=t, actor=user, instruction=b.instruction),
+        "A leader's instruction, tracked as its own item (T-14).",
+    ),
+    "signoff": Action(
         NoteIn,
-        lambda t, b: services.ticket_signoff(ticket=t, actor=request.user, note=b.note or ""),
-    )
+        lambda t, user, b: services.ticket_signoff(ticket=t, actor=user, note=b.note or ""),
+        "The manager's sign-off (emergencies, T-14).",
+    ),
+}
+
+add_actions(
+    router,
+    prefix="/tickets",
+    workflow=workflow.TICKETS,
+    actions=ACTIONS,
+    load=selectors.ticket_for,
+    answer=lambda user, t: _fresh(user, t.pk),
+    response={200: TicketOut, **ERRORS},
+    tag="ticket",
+)
 
 
-@router.post("/tickets/{id}/instructions/{instruction_id}/done", response=ACTION_OK, openapi_extra=_body_doc(NoteIn))
+@router.post(
+    "/tickets/{id}/instructions/{instruction_id}/done",
+    response={200: TicketOut, **ERRORS},
+    openapi_extra=body_doc(NoteIn),
+)
 def instruction_done(request, id: int, instruction_id: int):
     """Report a leader's instruction carried out (T-14); 409 when it already is.
-    Whoever may follow the ticket up may report it."""
-
-    def call(t, b):
-        found = next((i for i in t.instructions.all() if i.pk == instruction_id), None)
-        if found is None:
-            raise NotFound(_("No such instruction on this ticket."))
-        found.ticket = t
-        services.instruction_done(instruction=found, actor=request.user, note=b.note or "")
-        return t
-
-    return _act(request, id, "follow", NoteIn, call)
+    Whoever works on the ticket may report it."""
+    user = request.user
+    ticket = selectors.ticket_for(user, id)
+    workflow.TICKETS.check_rights(user, "instruction_done", ticket)
+    body = parse_body(request, NoteIn)
+    found = next((i for i in ticket.instructions.all() if i.pk == instruction_id), None)
+    if found is None:
+        raise NotFound(_("No such instruction on this ticket."))
+    found.ticket = ticket
+    services.instruction_done(instruction=found, actor=user, note=body.note or "")
+    return _fresh(user, ticket.pk)

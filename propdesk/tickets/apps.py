@@ -6,3 +6,30 @@ class TicketsConfig(AppConfig):
     name = "propdesk.tickets"
     label = "tickets"
     verbose_name = _("Service requests")
+
+    def ready(self):
+        from django.urls import reverse
+
+        from propdesk.common import records
+        from propdesk.sla import hooks
+        from propdesk.tickets.models import Ticket
+        from propdesk.tickets.rights import visible_to
+        from propdesk.tickets.workflow import TICKETS
+
+        records.register(
+            records.RecordType(
+                model=Ticket,
+                label=_("service request"),
+                visible=visible_to,
+                url=lambda t: reverse("tickets:detail", args=[t.pk]),
+                resident_url=lambda t: reverse("tickets:mine_detail", args=[t.pk]),
+                title=lambda t: f"{t.project.code}-{t.number}",
+            )
+        )
+
+        def deadlines(change):
+            hooks.on_ticket_event(
+                ticket=change.record, action=change.action, actor=change.user, at=change.at, data=change.data
+            )
+
+        TICKETS.listen(deadlines)

@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "ticket.acknowledged": gettext_lazy("escalation acknowledged"),
     "ticket.instructed": gettext_lazy("leader's instruction"),
     "ticket.signed_off": gettext_lazy("manager's sign-off"),
+    "ticket.instruction_done": gettext_lazy("leader's instruction carried out"),
 }
 
 # API action names → the verb on a button and in "cannot … now" sentences.
@@ -48,6 +49,7 @@ ACTION_LABELS = {
     "acknowledge": pgettext_lazy("ticket action", "acknowledge the escalation"),
     "instruct": pgettext_lazy("ticket action", "give an instruction"),
     "signoff": pgettext_lazy("ticket action", "sign off"),
+    "instruction_done": pgettext_lazy("ticket action", "report an instruction carried out"),
 }
 
 

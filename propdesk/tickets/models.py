@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from propdesk.common.history import EventBase
 from propdesk.core.models import Department, Person, Project, Staff, Unit
 
 
@@ -149,18 +150,13 @@ class Ticket(models.Model):
         return f"{self.project.code}-{self.number}"
 
 
-class TicketEvent(models.Model):
+class TicketEvent(EventBase):
     """Append-only history of a ticket (T-2): the database refuses UPDATE and
     DELETE on this table."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.DO_NOTHING, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True)
-    action = models.CharField(max_length=48)  # dotted code: ticket.created, ticket.dispatched …
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(EventBase.Meta):
         indexes = [models.Index(fields=["ticket", "id"], name="ticket_event_idx")]
 
 

@@ -7,9 +7,12 @@ from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from propdesk.apiutils import NotFound
-from propdesk.tickets import permissions, workflow
-from propdesk.tickets.models import Capability, Instruction, Kind, Status, Ticket
+from propdesk.common.errors import NotFound
+from propdesk.common.rights import as_actor
+from propdesk.tickets import workflow
+from propdesk.tickets.models import Instruction, Ticket
+from propdesk.tickets.rights import visible_to
+from propdesk.tickets.workflow import TICKETS, close_blockers, close_missing_actions, close_refusal  # noqa: F401
 
 MAX_ID = 2**63 - 1
 
@@ -30,7 +33,7 @@ def with_details(qs: QuerySet) -> QuerySet:
 
 
 def tickets_visible_to(user, project=None) -> QuerySet:
-    condition = permissions.visibility_filter(user)
+    condition = visible_to(as_actor(user))
     if condition is None:
         return Ticket.objects.none()
     qs = Ticket.objects.filter(condition)
@@ -96,122 +99,26 @@ def board_filter(project, *, kind=None, severity=None, department=None, building
     return qs
 
 
-def close_blockers(ticket: Ticket) -> list[str]:
-    """What is still missing before the ticket may be closed (销项), one
-    sentence each; empty means it can be closed (API.md closing conditions)."""
-    return [sentence for _action, sentence in close_conditions(ticket)]
-
-
-def close_conditions(ticket: Ticket) -> list[tuple[str | None, str]]:
-    """(the API action that would supply it, or None; sentence) for each thing
-    still missing before the ticket may be closed."""
-    status = ticket.status
-    if status in (Status.INVALID, Status.CANCELLED):
-        return []  # T-8: invalid and cancelled tickets close directly
-    if status == Status.CLOSED:
-        return [(None, _("The ticket is already closed."))]
-    if status == Status.ON_HOLD:
-        return [("resume", _("The ticket is on hold; resume it first."))]
-    missing = []
-    done = status == Status.DONE and ticket.completed_at is not None
-    after_done = ticket.completed_at if done else None
-
-    def since_done(at):
-        return at is not None and after_done is not None and at >= after_done
-
-    if ticket.kind == Kind.EMERGENCY:
-        if ticket.signed_off_at is None:
-            missing.append(("signoff", _("The project manager has not signed off.")))  # T-14
-    elif ticket.kind == Kind.REPAIR and ticket.capability == Capability.NOT_OFFERED and not done:
-        if ticket.answered_at is None:
-            missing.append(("answer", _("The resident has not been told that the service is not offered.")))  # T-4
-    elif ticket.kind == Kind.REPAIR:
-        if not done:
-            missing.append(("complete", _("The work is not done yet.")))
-        if not since_done(ticket.slip_returned_at):
-            missing.append(("return_slip", _("The signed service slip is not back.")))  # T-13
-        if not (since_done(ticket.visited_at) and ticket.visit_satisfied):
-            missing.append(("visit", _("There is no satisfied follow-up visit.")))  # T-15
-    elif ticket.kind == Kind.COMPLAINT:
-        if not done:
-            missing.append(("complete", _("The work is not done yet.")))
-        if not since_done(ticket.answered_at):
-            missing.append(("answer", _("The resident has not been told the result.")))  # T-17
-        if not since_done(ticket.slip_returned_at):
-            missing.append(("return_slip", _("The signed service slip is not back.")))  # T-13
-    else:  # inquiries and suggestions: answered at once or called back (T-19)
-        if ticket.answered_at is None:
-            missing.append(("answer", _("The resident has not been answered.")))
-    return missing
-
-
-def close_refusal(ticket: Ticket) -> str | None:
-    blockers = close_blockers(ticket)
-    if not blockers:
-        return None
-    return _("Cannot close: %(missing)s") % {"missing": " ".join(blockers)}
-
-
-def close_missing_actions(ticket: Ticket) -> list[str]:
-    """The API actions that would supply what `close` still misses, in order."""
-    return list(dict.fromkeys(action for action, _sentence in close_conditions(ticket) if action))
-
-
 def action_refusal(ticket: Ticket, action: str) -> str | None:
     """Why `action` is impossible in the ticket's current state, or None.
-    Rights are not considered here (see permissions.may)."""
-    from propdesk.tickets.display import action_label
-
-    step = workflow.step_for(action)
-    if ticket.kind not in step.kinds:
-        if action == "triage":
-            return _("Only complaints are judged valid or invalid.")
-        return _("This action does not apply to this kind of ticket.")
-    if action == "close" and ticket.status in step.sources:
-        return close_refusal(ticket)
-    if ticket.status not in step.sources:
-        specific = _STATE_SENTENCES.get((action, ticket.status))
-        if specific:
-            return str(specific())
-        return _("The ticket is %(status)s; you cannot %(action)s now.") % {
-            "status": ticket.get_status_display(),
-            "action": action_label(action),
-        }
-    if action == "triage" and ticket.valid is not None:
-        return _("This complaint has already been judged.")
-    return None
-
-
-_STATE_SENTENCES = {
-    ("complete", Status.NEW): lambda: _("The ticket has not been dispatched yet, so the work cannot be done."),
-    ("accept", Status.NEW): lambda: _("The ticket has not been dispatched yet."),
-    ("accept", Status.ACCEPTED): lambda: _("The ticket has already been signed for."),
-    ("return_slip", Status.NEW): lambda: _("The work is not done yet, so no slip can be returned."),
-    ("return_slip", Status.DISPATCHED): lambda: _("The work is not done yet, so no slip can be returned."),
-    ("return_slip", Status.ACCEPTED): lambda: _("The work is not done yet, so no slip can be returned."),
-    ("visit", Status.NEW): lambda: _("The work is not done yet, so there is nothing to visit."),
-    ("visit", Status.DISPATCHED): lambda: _("The work is not done yet, so there is nothing to visit."),
-    ("visit", Status.ACCEPTED): lambda: _("The work is not done yet, so there is nothing to visit."),
-    ("close", Status.CLOSED): lambda: _("The ticket is already closed."),
-    ("close", Status.ON_HOLD): lambda: _("The ticket is on hold; resume it first."),
-}
+    Rights are not considered here (see rights.RIGHTS)."""
+    return TICKETS.refusal(ticket, action)
 
 
 def allowed_actions(ticket: Ticket, user, *, check_acknowledge: bool = True) -> list[str]:
     """Action names `user` may take on `ticket` now (for the page's buttons).
-    `acknowledge` asks sla, which may cost a query; lists pass False."""
-    if not permissions.can_see(user, ticket):
+    `acknowledge` asks the deadline rules, which may cost a query; lists pass False."""
+    actor = as_actor(user)
+    if visible_to(actor) is None:
         return []
     out = []
-    for action in workflow.ACTIONS:
-        if not permissions.may(user, action, ticket) or action_refusal(ticket, action):
-            continue
+    for action in TICKETS.allowed(actor, ticket, workflow.ACTIONS):
         if action == "acknowledge":
             if not check_acknowledge:
                 continue
             from propdesk.sla import hooks
 
-            if hooks.acknowledge_refusal(ticket=ticket, user=user):
+            if hooks.acknowledge_refusal(ticket=ticket, user=actor.user):
                 continue
         out.append(action)
     return out

@@ -1,27 +1,28 @@
 """Every write to tickets: registration and one service per workflow action.
 
-Each action goes through `transition()`: it checks the caller may see the
-ticket (else 404) and may take the action (else 403), locks the row, checks
-the workflow table against the *locked* status (so of two people acting at
-once one wins and the other gets a 409), applies the change, writes the
-append-only event and tells sla — all in one transaction."""
+Each action goes through the tickets workflow (`workflow.TICKETS.run`): it
+checks the caller may see the ticket (else 404) and may take the action
+(else 403), locks the row, checks the step against the *locked* status (so
+of two people acting at once one wins and the other gets a 409), applies
+the change, writes the append-only event and calls the listeners (deadlines,
+notifications) — all in one transaction. Input is cleaned by
+propdesk.common.clean, once, with one 400 naming every bad field."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from propdesk.apiutils import BadInput, Conflict, Forbidden, NotFound
+from propdesk.common.clean import Cleaner
+from propdesk.common.errors import BadInput, Conflict
+from propdesk.common.rights import as_actor
 from propdesk.core.models import Department, Occupancy, Staff, Unit
-from propdesk.core.services import counter_next
+from propdesk.core.numbering import Numbering
 from propdesk.sla import hooks
-from propdesk.tickets import permissions, selectors, workflow
 from propdesk.tickets.models import (
     Capability,
     Category,
@@ -31,15 +32,13 @@ from propdesk.tickets.models import (
     Severity,
     Status,
     Ticket,
-    TicketEvent,
 )
+from propdesk.tickets.workflow import TICKETS
 
 DESCRIPTION_MAX = 5000
 NOTE_MAX = 2000
 FEE_MAX = Decimal("99999999.99")
-# Datetimes outside this range are typos (and overflow on conversion).
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+TICKET_NUMBERS = Numbering("ticket")
 
 VISIT_CHANNELS = ("phone", "home")
 EXTRA_FIELDS = (
@@ -53,50 +52,6 @@ EXTRA_FIELDS = (
     "complained_department",
     "demand",
 )
-
-
-class Errors:
-    """Collects field errors; `raise_if_any` raises one 400 naming them all."""
-
-    def __init__(self):
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(str(message))
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise BadInput(_("Some fields are missing or invalid."), self.errors)
-
-
-def clean_text(errors: Errors, field: str, value, *, max_length: int, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if "\x00" in text:
-        errors.add(field, _("Contains a character that is not allowed."))
-        return ""
-    if required and not text:
-        errors.add(field, _("This field is required."))
-    elif len(text) > max_length:
-        errors.add(field, _("At most %(n)d characters.") % {"n": max_length})
-    return text
-
-
-def clean_datetime(errors: Errors, field: str, value, project=None):
-    if value is None or value == "":
-        return None
-    if not isinstance(value, dt.datetime):
-        errors.add(field, _("Not a date and time."))
-        return None
-    try:
-        if timezone.is_naive(value):
-            zone = ZoneInfo(project.time_zone) if project is not None else timezone.get_current_timezone()
-            value = value.replace(tzinfo=zone)
-        if not (EARLIEST <= value < LATEST):
-            raise ValueError
-        return value.astimezone(dt.UTC)
-    except (ValueError, OverflowError):
-        errors.add(field, _("The date is out of range."))
-        return None
 
 
 # ---------------------------------------------------------------- create
@@ -120,85 +75,73 @@ def ticket_create(
     urgent_cause="",
     paid=False,
     fee=None,
+    reporter=None,
     **extra,
 ) -> Ticket:
     """Register a request (T-1, T-3 … T-10, T-14). Numbers come from the
-    project's counter inside this transaction: sequential, never reused."""
+    project's counter inside this transaction: sequential, never reused.
+    `reporter` is the person picked in the lookup (a resident of the unit)."""
     unknown = set(extra) - set(EXTRA_FIELDS)
     if unknown:
         raise TypeError(f"ticket_create() got unexpected fields {sorted(unknown)}")
-    if not permissions.can_create(actor, project):
-        raise Forbidden(_("You may not register requests for this project."))
-    w = permissions.who(actor)
-    errors = Errors()
-
-    if kind not in Kind.values:
-        errors.add("kind", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Kind.values)})
-    description = clean_text(errors, "description", description, max_length=DESCRIPTION_MAX, required=True)
+    who = as_actor(actor)
+    TICKETS.rights.check(who, "create", project, sentence=_("You may not register requests for this project."))
+    c = Cleaner()
+    kind = c.choice("kind", kind, Kind.values, required=True)
+    description = c.text("description", description, max_length=DESCRIPTION_MAX, required=True)
     if kind == Kind.COMPLAINT:
         if not severity:
-            errors.add("severity", _("A complaint needs its class: major, important or minor."))  # T-7
-        elif severity not in Severity.values:
-            errors.add("severity", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Severity.values)})
+            c.add("severity", _("A complaint needs its class: major, important or minor."))  # T-7
+        severity = c.choice("severity", severity, Severity.values) or ""
     else:
         severity = ""
-    category = category or ""
-    if category not in Category.values and category != "":
-        errors.add("category", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Category.values)})
-    channel = channel or Channel.PHONE
-    if channel not in Channel.values:
-        errors.add("channel", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Channel.values)})
-    location = clean_text(errors, "location", location, max_length=200)
-    reporter_name = clean_text(errors, "reporter_name", reporter_name, max_length=100)
-    reporter_phone = clean_text(errors, "reporter_phone", reporter_phone, max_length=32)
-    urgent_cause = clean_text(errors, "urgent_cause", urgent_cause, max_length=500)
-    requested_by = clean_datetime(errors, "requested_by", requested_by, project)
+    category = c.choice("category", category or "", Category.values) or ""
+    channel = c.choice("channel", channel or Channel.PHONE, Channel.values) or Channel.PHONE
+    location = c.text("location", location, max_length=200)
+    reporter_name = c.text("reporter_name", reporter_name, max_length=100)
+    urgent = bool(urgent)
+    urgent_cause = c.text("urgent_cause", urgent_cause, max_length=500, required=urgent)  # T-6
+    if not urgent:
+        urgent_cause = ""
+    requested_by = c.datetime("requested_by", requested_by, zone=project.time_zone)
     if unit is not None and unit.project_id != project.pk:
-        errors.add("unit", _("No such unit in this project."))
+        c.add("unit", _("No such unit in this project."))
+    if reporter is not None and reporter.project_id != project.pk:
+        c.add("reporter", _("No such person in this project."))
 
-    reporter = None
-    if w.is_resident:
+    if who.is_resident:
         # A resident files their own request through the portal: they are the reporter.
-        reporter = permissions.resident_of(actor).person
+        reporter = _resident_person(who)
         channel = Channel.APP
         reporter_name, reporter_phone = reporter.name, reporter.phone
         current = _current_units(reporter)
         if unit is None:
             unit = current[0] if current else None
         elif unit.pk not in {u.pk for u in current}:
-            errors.add("unit", _("You can only report for your own unit."))
-    elif kind != Kind.EMERGENCY:  # T-14: emergencies are registered without reporter details
-        if not reporter_name:
-            errors.add("reporter_name", _("This field is required."))
-        if not reporter_phone:
-            errors.add("reporter_phone", _("This field is required."))
+            c.add("unit", _("You can only report for your own unit."))
+    else:
+        required = kind != Kind.EMERGENCY  # T-14: emergencies are registered without reporter details
+        if required and not reporter_name and not c.has("reporter_name"):
+            c.add("reporter_name", _("This field is required."))
+        reporter_phone = c.phone("reporter_phone", reporter_phone, required=required)
+        if reporter is not None and not reporter_name:
+            reporter_name = reporter.name
 
     paid = bool(paid)
-    if fee is not None:
-        try:
-            fee = Decimal(str(fee))
-            if not fee.is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            errors.add("fee", _("Not an amount."))
-            fee = None
-    if fee is not None and (fee < 0 or fee > FEE_MAX):
-        errors.add("fee", _("The fee must be between 0 and %(max)s.") % {"max": FEE_MAX})
-    elif fee is not None:
-        fee = fee.quantize(Decimal("0.01"))
-    if paid and fee is None and "fee" not in errors.errors:
-        errors.add("fee", _("A paid service needs the fee told to the resident up front."))  # T-5
+    fee = c.money("fee", fee, max_value=FEE_MAX)
+    if paid and fee is None and not c.has("fee"):
+        c.add("fee", _("A paid service needs the fee told to the resident up front."))  # T-5
     if not paid:
         fee = None
 
-    details = _clean_extra(errors, project, kind, extra)
-    errors.raise_if_any()
+    details = _clean_extra(c, project, kind, extra)
+    c.raise_if_any()
 
     with transaction.atomic():
         now = timezone.now()
         ticket = Ticket.objects.create(
             project=project,
-            number=counter_next(project=project, name="ticket"),
+            number=TICKET_NUMBERS.next(project=project, at=now, model=Ticket),
             kind=kind,
             severity=severity,
             category=category,
@@ -211,13 +154,13 @@ def ticket_create(
             channel=channel,
             description=description,
             requested_by=requested_by,
-            urgent=bool(urgent),
+            urgent=urgent,
             urgent_cause=urgent_cause,
             paid=paid,
             fee=fee,
             created_at=now,
             updated_at=now,
-            created_by=actor if actor and actor.is_authenticated else None,
+            created_by=who.user if who.user_id else None,
             **details,
         )
         data = {
@@ -233,8 +176,14 @@ def ticket_create(
             "requested_by": _iso(requested_by),
             "capability": ticket.capability or None,
         }
-        _record(ticket, actor, "create", now, data)
+        TICKETS.record_event(record=ticket, actor=who, action="create", at=now, data=data)
     return ticket
+
+
+def _resident_person(who):
+    from propdesk.core.models import Person
+
+    return Person.objects.get(pk=who.person_id)
 
 
 def _current_units(person) -> list[Unit]:
@@ -243,107 +192,67 @@ def _current_units(person) -> list[Unit]:
     return [o.unit for o in rows.order_by("id") if o.end is None or o.end >= today]
 
 
-def _clean_extra(errors: Errors, project, kind, extra: dict) -> dict:
+def _clean_extra(c: Cleaner, project, kind, extra: dict) -> dict:
     """T-3 reporter department, T-4 capability answer, T-10 complaint record."""
+    zone = project.time_zone
     out = {
-        "reporter_department": clean_text(
-            errors, "reporter_department", extra.get("reporter_department"), max_length=100
-        ),
-        "capability_note": clean_text(errors, "capability_note", extra.get("capability_note"), max_length=500),
-        "event_place": clean_text(errors, "event_place", extra.get("event_place"), max_length=200),
-        "complained_about": clean_text(errors, "complained_about", extra.get("complained_about"), max_length=200),
-        "demand": clean_text(errors, "demand", extra.get("demand"), max_length=DESCRIPTION_MAX),
-        "event_at": clean_datetime(errors, "event_at", extra.get("event_at"), project),
-        "agreed_at": clean_datetime(errors, "agreed_at", extra.get("agreed_at"), project),
+        "reporter_department": c.text("reporter_department", extra.get("reporter_department"), max_length=100),
+        "capability_note": c.text("capability_note", extra.get("capability_note"), max_length=500),
+        "event_place": c.text("event_place", extra.get("event_place"), max_length=200),
+        "complained_about": c.text("complained_about", extra.get("complained_about"), max_length=200),
+        "demand": c.text("demand", extra.get("demand"), max_length=DESCRIPTION_MAX),
+        "event_at": c.datetime("event_at", extra.get("event_at"), zone=zone),
+        "agreed_at": c.datetime("agreed_at", extra.get("agreed_at"), zone=zone),
     }
     capability = extra.get("capability") or ""
     if capability and kind != Kind.REPAIR:
         capability = ""
-    if capability not in Capability.values and capability != "":
-        errors.add("capability", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Capability.values)})
-    if capability == Capability.SCHEDULE and out["agreed_at"] is None and "agreed_at" not in errors.errors:
-        errors.add("agreed_at", _("Agree a time with the resident when no engineer is free."))  # T-4
+    capability = c.choice("capability", capability, Capability.values) or ""
+    if capability == Capability.SCHEDULE and out["agreed_at"] is None and not c.has("agreed_at"):
+        c.add("agreed_at", _("Agree a time with the resident when no engineer is free."))  # T-4
     if capability == Capability.NOT_OFFERED and not out["capability_note"]:
-        errors.add("capability_note", _("Give the reason the service is not offered."))  # T-4
+        c.add("capability_note", _("Give the reason the service is not offered."))  # T-4
     out["capability"] = capability
     department = extra.get("complained_department")
     if department is not None and department.project_id != project.pk:
-        errors.add("complained_department", _("No such department in this project."))
+        c.add("complained_department", _("No such department in this project."))
     out["complained_department"] = department
     return out
 
 
-# ---------------------------------------------------------------- the one transition helper
+# ---------------------------------------------------------------- helpers of the actions
 
 
-def transition(
-    *,
-    ticket: Ticket,
-    actor,
-    action: str,
-    data: dict | None = None,
-    apply: Callable[[Ticket, dt.datetime], str | None] | None = None,
-) -> Ticket:
-    """Run `action` on `ticket` as `actor`. `apply(locked, now)` changes the
-    locked row and may return the target status when it depends on the
-    request; otherwise the workflow table's target (or no change) holds."""
-    step = workflow.step_for(action)
-    with transaction.atomic():
-        # Lock first, then judge everything on the locked row: a concurrent
-        # action that committed before us is seen here, and its effect decides.
-        locked = Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
-        if locked is None or not permissions.can_see(actor, locked):
-            raise NotFound(_("No such ticket."))
-        if not permissions.may(actor, action, locked):
-            raise Forbidden(_("You are not permitted to do this on this ticket."))
-        refusal = selectors.action_refusal(locked, action)
-        if refusal:
-            raise Conflict(refusal)
-        now = timezone.now()
-        old = locked.status
-        target = apply(locked, now) if apply else None
-        locked.status = target or step.to or old
-        locked.updated_at = now
-        locked.save()
-        event_data = dict(data or {})
-        if locked.status != old:
-            event_data["status"] = {"from": old, "to": locked.status}
-        _record(locked, actor, action, now, event_data)
-    return locked
-
-
-def _record(ticket: Ticket, actor, action: str, at, data: dict) -> TicketEvent:
-    """The append-only event (T-2), then sla's hook, in the same transaction."""
-    step = workflow.step_for(action)
-    user = actor if actor is not None and actor.is_authenticated else None
-    event = TicketEvent.objects.create(ticket=ticket, at=at, actor=user, action=step.code, data=data)
-    hooks.on_ticket_event(ticket=ticket, action=action, actor=user, at=at, data=data)
-    return event
+def _run(ticket, actor, action: str, data: dict, apply: Callable | None = None) -> Ticket:
+    return TICKETS.run(record=ticket, actor=actor, action=action, data=data, apply=apply)
 
 
 def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def _required_note(field: str, value, *, max_length: int = NOTE_MAX) -> str:
-    errors = Errors()
-    text = clean_text(errors, field, value, max_length=max_length, required=True)
-    errors.raise_if_any()
-    return text
-
-
-def _optional_note(field: str, value, *, max_length: int = NOTE_MAX) -> str:
-    errors = Errors()
-    text = clean_text(errors, field, value, max_length=max_length)
-    errors.raise_if_any()
+def _note(field: str, value, *, required: bool = False, max_length: int = NOTE_MAX) -> str:
+    c = Cleaner()
+    text = c.text(field, value, max_length=max_length, required=required)
+    c.raise_if_any()
     return text
 
 
 def _claim_for_executor(ticket: Ticket, actor) -> None:
     """The department member who signs for or completes unassigned work becomes its executor."""
-    w = permissions.who(actor)
-    if ticket.assignee_id is None and w.staff_id and w.department_id and w.department_id == ticket.department_id:
-        ticket.assignee_id = w.staff_id
+    who = as_actor(actor)
+    if ticket.assignee_id is None and who.staff_id and who.in_department(ticket.department_id):
+        ticket.assignee_id = who.staff_id
+
+
+def _set(field: str, value=None) -> Callable:
+    """An `apply` that stamps one fact (answered_at, slip_returned_at …) with the action's time."""
+
+    def apply(t, now):
+        setattr(t, field, now if value is None else value)
+        return None
+
+    return apply
 
 
 # ---------------------------------------------------------------- one service per action
@@ -351,14 +260,11 @@ def _claim_for_executor(ticket: Ticket, actor) -> None:
 
 def ticket_triage(*, ticket, actor, valid, severity=None, note="") -> Ticket:
     """T-8: judge a complaint valid or invalid; an invalid one is still recorded and may close directly."""
-    if not isinstance(valid, bool):
-        raise BadInput(_("Some fields are missing or invalid."), {"valid": [_("Say true or false.")]})
-    if severity and severity not in Severity.values:
-        raise BadInput(
-            _("Some fields are missing or invalid."),
-            {"severity": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Severity.values)}]},
-        )
-    note = _optional_note("note", note)
+    c = Cleaner()
+    c.boolean("valid", valid, required=True)
+    severity = c.choice("severity", severity, Severity.values)
+    note = c.text("note", note, max_length=NOTE_MAX)
+    c.raise_if_any()
 
     def apply(t, now):
         t.valid = valid
@@ -366,13 +272,7 @@ def ticket_triage(*, ticket, actor, valid, severity=None, note="") -> Ticket:
             t.severity = severity
         return None if valid else Status.INVALID
 
-    return transition(
-        ticket=ticket,
-        actor=actor,
-        action="triage",
-        apply=apply,
-        data={"valid": valid, "severity": severity or None, "note": note},
-    )
+    return _run(ticket, actor, "triage", {"valid": valid, "severity": severity or None, "note": note}, apply)
 
 
 def ticket_dispatch(*, ticket, actor, department=None, assignee=None, note="") -> Ticket:
@@ -383,16 +283,16 @@ def ticket_dispatch(*, ticket, actor, department=None, assignee=None, note="") -
             _("Some fields are missing or invalid."),
             {"department": [_("Choose a department or a person to dispatch to.")]},
         )
-    errors = Errors()
+    c = Cleaner()
     if department is not None and department.project_id != ticket.project_id:
-        errors.add("department", _("No such department in this project."))
+        c.add("department", _("No such department in this project."))
     if assignee is not None:
         if not assignee.projects.filter(pk=ticket.project_id).exists():
-            errors.add("assignee", _("This person does not work for this project."))
+            c.add("assignee", _("This person does not work for this project."))
         elif department is not None and assignee.department_id not in (None, department.pk):
-            errors.add("assignee", _("This person is not in the chosen department."))
-    note = clean_text(errors, "note", note, max_length=NOTE_MAX)
-    errors.raise_if_any()
+            c.add("assignee", _("This person is not in the chosen department."))
+    note = c.text("note", note, max_length=NOTE_MAX)
+    c.raise_if_any()
     if department is None and assignee is not None:
         department = assignee.department if assignee.department_id else None
 
@@ -401,55 +301,43 @@ def ticket_dispatch(*, ticket, actor, department=None, assignee=None, note="") -
         t.assignee = assignee
         return None
 
-    return transition(
-        ticket=ticket,
-        actor=actor,
-        action="dispatch",
-        apply=apply,
-        data={
-            "department": department.code if department else None,
-            "assignee": assignee.user.username if assignee else None,
-            "note": note,
-        },
-    )
+    data = {
+        "department": department.code if department else None,
+        "assignee": assignee.user.username if assignee else None,
+        "note": note,
+    }
+    return _run(ticket, actor, "dispatch", data, apply)
 
 
 def ticket_accept(*, ticket, actor, note="") -> Ticket:
-    note = _optional_note("note", note)
+    note = _note("note", note)
 
     def apply(t, now):
         _claim_for_executor(t, actor)
         return None
 
-    return transition(ticket=ticket, actor=actor, action="accept", apply=apply, data={"note": note})
+    return _run(ticket, actor, "accept", {"note": note}, apply)
 
 
 def ticket_follow(*, ticket, actor, note) -> Ticket:
     """T-13: the dispatcher's follow-up (2 h after registration, then before the day ends)."""
-    note = _required_note("note", note)
-    return transition(ticket=ticket, actor=actor, action="follow", data={"note": note})
+    return _run(ticket, actor, "follow", {"note": _note("note", note, required=True)})
 
 
 def ticket_answer(*, ticket, actor, note) -> Ticket:
     """T-7, T-17, T-19: an answer given to the resident. After completion it is
     the 'result told' a complaint needs to close; an inquiry answered may close."""
-    note = _required_note("note", note)
-
-    def apply(t, now):
-        t.answered_at = now
-        return None
-
-    return transition(ticket=ticket, actor=actor, action="answer", apply=apply, data={"note": note})
+    return _run(ticket, actor, "answer", {"note": _note("note", note, required=True)}, _set("answered_at"))
 
 
 def ticket_complete(*, ticket, actor, note, leak_test_at=None) -> Ticket:
     """T-15: the executor reports the work done; leak repairs give the leak-test
     time. API.md makes `leak_test_at` optional: without it the leak test counts
     as done at completion (the visit is then due 3 days after completion)."""
-    errors = Errors()
-    note = clean_text(errors, "note", note, max_length=NOTE_MAX, required=True)
-    leak_test_at = clean_datetime(errors, "leak_test_at", leak_test_at)
-    errors.raise_if_any()
+    c = Cleaner()
+    note = c.text("note", note, max_length=NOTE_MAX, required=True)
+    leak_test_at = c.datetime("leak_test_at", leak_test_at, zone=ticket.project.time_zone)
+    c.raise_if_any()
 
     def apply(t, now):
         t.completed_at = now
@@ -457,159 +345,121 @@ def ticket_complete(*, ticket, actor, note, leak_test_at=None) -> Ticket:
         _claim_for_executor(t, actor)
         return None
 
-    return transition(
-        ticket=ticket,
-        actor=actor,
-        action="complete",
-        apply=apply,
-        data={"note": note, "leak_test_at": _iso(leak_test_at)},
-    )
+    return _run(ticket, actor, "complete", {"note": note, "leak_test_at": _iso(leak_test_at)}, apply)
 
 
 def ticket_return_slip(*, ticket, actor, note="") -> Ticket:
     """T-13: the executor's signed service-slip copy is back; the dispatcher files it."""
-    note = _optional_note("note", note)
-
-    def apply(t, now):
-        t.slip_returned_at = now
-        return None
-
-    return transition(ticket=ticket, actor=actor, action="return_slip", apply=apply, data={"note": note})
+    return _run(ticket, actor, "return_slip", {"note": _note("note", note)}, _set("slip_returned_at"))
 
 
 def ticket_visit(*, ticket, actor, satisfied, channel, note="") -> Ticket:
     """T-15, T-16: the follow-up visit; unsatisfied reopens the work to the same
     department and executor."""
-    errors = Errors()
-    if not isinstance(satisfied, bool):
-        errors.add("satisfied", _("Say true or false."))
-    if channel not in VISIT_CHANNELS:
-        errors.add("channel", _("Choose one of: %(choices)s.") % {"choices": ", ".join(VISIT_CHANNELS)})
-    note = clean_text(errors, "note", note, max_length=NOTE_MAX)
-    errors.raise_if_any()
+    c = Cleaner()
+    c.boolean("satisfied", satisfied, required=True)
+    c.choice("channel", channel, VISIT_CHANNELS, required=True)
+    note = c.text("note", note, max_length=NOTE_MAX)
+    c.raise_if_any()
 
     def apply(t, now):
         t.visited_at = now
         t.visit_satisfied = satisfied
         return None if satisfied else Status.REOPENED
 
-    return transition(
-        ticket=ticket,
-        actor=actor,
-        action="visit",
-        apply=apply,
-        data={"satisfied": satisfied, "channel": channel, "note": note},
-    )
+    return _run(ticket, actor, "visit", {"satisfied": satisfied, "channel": channel, "note": note}, apply)
 
 
 def ticket_close(*, ticket, actor, note="") -> Ticket:
-    """销项: only when selectors.close_blockers is empty (409 naming what is missing)."""
-    note = _optional_note("note", note)
-
-    def apply(t, now):
-        t.closed_at = now
-        return None
-
-    return transition(ticket=ticket, actor=actor, action="close", apply=apply, data={"note": note})
+    """销项: only when the workflow's close guard is satisfied (409 naming what is missing)."""
+    return _run(ticket, actor, "close", {"note": _note("note", note)}, _set("closed_at"))
 
 
 def ticket_hold(*, ticket, actor, reason) -> Ticket:
     """T-18: waiting on the developer or an outside party; `reason` is the plan told to the resident."""
-    reason = _required_note("reason", reason)
+    reason = _note("reason", reason, required=True)
 
     def apply(t, now):
         t.held_from = t.status
         return None
 
-    return transition(ticket=ticket, actor=actor, action="hold", apply=apply, data={"reason": reason})
+    return _run(ticket, actor, "hold", {"reason": reason}, apply)
 
 
 def ticket_resume(*, ticket, actor, reason) -> Ticket:
-    reason = _required_note("reason", reason)
+    reason = _note("reason", reason, required=True)
 
     def apply(t, now):
         back = t.held_from or (Status.DISPATCHED if t.department_id or t.assignee_id else Status.NEW)
         t.held_from = ""
         return back
 
-    return transition(ticket=ticket, actor=actor, action="resume", apply=apply, data={"reason": reason})
+    return _run(ticket, actor, "resume", {"reason": reason}, apply)
 
 
 def ticket_reopen(*, ticket, actor, reason) -> Ticket:
     """Back to work with the same department and executor (T-16)."""
-    reason = _required_note("reason", reason)
+    reason = _note("reason", reason, required=True)
 
     def apply(t, now):
         t.closed_at = None
         return None
 
-    return transition(ticket=ticket, actor=actor, action="reopen", apply=apply, data={"reason": reason})
+    return _run(ticket, actor, "reopen", {"reason": reason}, apply)
 
 
 def ticket_cancel(*, ticket, actor, reason) -> Ticket:
-    reason = _required_note("reason", reason)
-    return transition(ticket=ticket, actor=actor, action="cancel", data={"reason": reason})
+    return _run(ticket, actor, "cancel", {"reason": _note("reason", reason, required=True)})
 
 
 def ticket_acknowledge(*, ticket, actor) -> Ticket:
-    """The caller takes an escalation addressed to them; sla decides whether there is one."""
+    """The caller takes an escalation addressed to them; the deadline rules decide whether there is one."""
 
     def apply(t, now):
-        refusal = hooks.acknowledge_refusal(ticket=t, user=actor)
+        refusal = hooks.acknowledge_refusal(ticket=t, user=as_actor(actor).user)
         if refusal:
             raise Conflict(str(refusal))
         t.acknowledged_at = now
         return None
 
-    return transition(ticket=ticket, actor=actor, action="acknowledge", apply=apply, data={})
+    return _run(ticket, actor, "acknowledge", {}, apply)
 
 
 def ticket_instruct(*, ticket, actor, instruction) -> Ticket:
     """T-14: a leader's instruction, tracked as its own item."""
-    text = _required_note("instruction", instruction)
+    text = _note("instruction", instruction, required=True)
     data = {"instruction": text}
 
     def apply(t, now):
-        item = Instruction.objects.create(ticket=t, text=text, given_by=actor, given_at=now)
-        data["instruction_id"] = item.pk  # read by transition() when it writes the event
+        item = Instruction.objects.create(ticket=t, text=text, given_by=as_actor(actor).user, given_at=now)
+        data["instruction_id"] = item.pk  # read by the workflow when it writes the event
         return None
 
-    return transition(ticket=ticket, actor=actor, action="instruct", apply=apply, data=data)
+    return _run(ticket, actor, "instruct", data, apply)
 
 
 def ticket_signoff(*, ticket, actor, note="") -> Ticket:
     """T-14: the manager's sign-off an emergency needs before it closes."""
-    note = _optional_note("note", note)
-
-    def apply(t, now):
-        t.signed_off_at = now
-        return None
-
-    return transition(ticket=ticket, actor=actor, action="signoff", apply=apply, data={"note": note})
+    return _run(ticket, actor, "signoff", {"note": _note("note", note)}, _set("signed_off_at"))
 
 
 def instruction_done(*, instruction: Instruction, actor, note="") -> Instruction:
-    """Mark a leader's instruction carried out (T-14). Anyone who may follow the
-    ticket up may report it; the ticket's history records it as a follow-up."""
-    note = _optional_note("note", note)
+    """Mark a leader's instruction carried out (T-14). Anyone who works on the
+    ticket may report it; it is its own event and meets no follow-up timer (T-13)."""
+    note = _note("note", note)
     if instruction.done_at is not None:
         raise Conflict(_("This instruction is already marked done."))
+    user = as_actor(actor).user
 
     def apply(t, now):
         updated = Instruction.objects.filter(pk=instruction.pk, done_at__isnull=True).update(
-            done_at=now, done_by=actor, done_note=note
+            done_at=now, done_by=user, done_note=note
         )
         if not updated:
             raise Conflict(_("This instruction is already marked done."))
         return None
 
-    transition(
-        ticket=instruction.ticket,
-        actor=actor,
-        action="follow",
-        apply=apply,
-        data={"note": note, "instruction_id": instruction.pk, "instruction_done": True},
-    )
+    _run(instruction.ticket, actor, "instruction_done", {"note": note, "instruction_id": instruction.pk}, apply)
     instruction.refresh_from_db()
     return instruction
 

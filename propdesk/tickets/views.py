@@ -1,7 +1,7 @@
 """Ticket pages: phone intake, dispatcher board, department inbox, ticket page
 with its actions, list and export, printed slips, follow-up visits, and the
 residents' own requests. Thin: reads through selectors, every write through
-one tickets.services call; a refusal (ApiError) is shown as its sentence."""
+one tickets.services call; a refusal (DomainError) is shown as its sentence."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from propdesk.apiutils import ApiError, NotFound, keyset_page
+from propdesk.common.errors import DomainError, NotFound
+from propdesk.common.paging import keyset_page
+from propdesk.common.rights import as_actor
 from propdesk.core.models import Department, Unit
 from propdesk.core.permissions import mask_phone, resident_of, shown_phone, staff_of
 from propdesk.core.selectors import current_occupancies, unit_search, units_with_occupants
@@ -41,7 +43,8 @@ from propdesk.tickets.forms import (
     ResidentRepairForm,
 )
 from propdesk.tickets.models import Category, Channel, Kind, Status, Ticket
-from propdesk.tickets.permissions import visibility_filter
+from propdesk.tickets.rights import visible_to
+from propdesk.web.api import status_of
 
 PAGE_SIZE = 30
 EXPORT_LIMIT = 10000
@@ -199,12 +202,12 @@ def intake(request):
         if form.is_valid():
             try:
                 ticket = services.ticket_create(actor=request.user, **form.service_kwargs())
-            except ApiError as exc:
+            except DomainError as exc:
                 form.add_error(None, exc.detail)
                 for field, errors in exc.errors.items():
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
-                status = exc.status
+                status = status_of(exc)
             else:
                 messages.success(request, _("Registered as number %(number)s.") % {"number": ticket.number})
                 return redirect("tickets:detail", pk=ticket.pk)
@@ -265,7 +268,7 @@ def board(request):
         building=data.get("building") or None,
         status=data.get("status") or None,
     )
-    visible = visibility_filter(request.user)
+    visible = visible_to(as_actor(request.user))
     qs = qs.filter(visible) if visible is not None else qs.none()
     rows, next_cursor = _page_by_keys(
         request, with_due_key(qs), ("due_key", "id"), for_rows(selectors.with_details(Ticket.objects.all()))
@@ -287,7 +290,7 @@ def board(request):
 def _page(request, qs, order):
     try:
         return keyset_page(qs, order=order, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
-    except ApiError:
+    except DomainError:
         messages.error(request, _("That page link is out of date; showing the first page."))
         return keyset_page(qs, order=order, cursor=None, limit=PAGE_SIZE)
 
@@ -304,7 +307,7 @@ def _page_by_keys(request, qs, order, rows_qs):
         keys, next_cursor = keyset_page(
             with_running.only("id"), order=order, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
         )
-    except ApiError:  # a bad cursor: `_page` below says so
+    except DomainError:  # a bad cursor: `_page` below says so
         keys, next_cursor = None, None
     if next_cursor is None:  # not a full page: tickets without a running timer may follow
         keys, next_cursor = _page(request, qs.only("id"), order)
@@ -603,8 +606,8 @@ def act(request, pk, action):
         service = getattr(services, f"ticket_{action}")
         try:
             service(ticket=ticket, actor=request.user, **kwargs)
-        except ApiError as exc:
-            status = exc.status
+        except DomainError as exc:
+            status = status_of(exc)
             form.add_error(None, exc.detail)
             for field, errors in exc.errors.items():
                 for error in errors:
@@ -630,7 +633,7 @@ def instruction_done(request, pk, instruction_id):
         services.instruction_done(
             instruction=instruction, actor=request.user, note=(request.POST.get("note") or "")[:2000]
         )
-    except ApiError as exc:
+    except DomainError as exc:
         messages.error(request, exc.detail)
     else:
         messages.success(request, _("The instruction is marked carried out."))
@@ -693,9 +696,9 @@ def mine(request):
                     reporter_name=person.name,
                     reporter_phone=person.phone,
                 )
-            except ApiError as exc:
+            except DomainError as exc:
                 form.add_error(None, exc.detail)
-                status = exc.status
+                status = status_of(exc)
             else:
                 messages.success(
                     request, _("Your request is registered as number %(number)s.") % {"number": ticket.number}

@@ -238,17 +238,21 @@ def add_actions(
     visible), refuse callers without the right (403) before reading the body,
     parse the body (400), run the service (409 with its sentence) and answer
     the record. `paths` overrides an action's path suffix."""
-    for name, action in actions.items():
-        suffix = (paths or {}).get(name, name)
 
-        def endpoint(request, id: int, _name=name, _action=action):
+    def make(name: str, action: Action):
+        def endpoint(request, id: int):
             record = load(request.user, id)
-            workflow.check_rights(request.user, _name, record)
-            body = parse_body(request, _action.schema)
-            result = _action.call(record, request.user, body)
+            workflow.check_rights(request.user, name, record)
+            body = parse_body(request, action.schema)
+            result = action.call(record, request.user, body)
             return answer(request.user, result)
 
         endpoint.__name__ = f"{tag}_{name}"
+        return endpoint
+
+    for name, action in actions.items():
+        suffix = (paths or {}).get(name, name)
+        endpoint = make(name, action)
         router.add_api_operation(
             f"{prefix}/{{id}}/{suffix}",
             ["POST"],

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, connections, transaction
 
-from propdesk.apiutils import Conflict
+from propdesk.common.errors import Conflict
 from propdesk.core.demo import seed_demo
 from propdesk.core.models import Project
 from propdesk.reports import selectors, services

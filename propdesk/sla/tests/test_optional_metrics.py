@@ -3,7 +3,7 @@ table is the contract), switched on per project in the policy."""
 
 import pytest
 
-from propdesk.apiutils import BadInput
+from propdesk.common.errors import BadInput
 from propdesk.sla.policy import DEFAULT_FIGURES
 from propdesk.sla.services import policy_create_version
 from propdesk.sla.tests.helpers import act, cst, make_ticket, timers, user

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
-from propdesk.apiutils import Conflict
+from propdesk.common.errors import Conflict
 from propdesk.core.demo import seed_demo
 from propdesk.core.models import Department, Project
 from propdesk.tickets import services

@@ -42,7 +42,8 @@ def test_bad_input_never_500_cursor_with_an_impossible_date(client, demo, userna
 @pytest.mark.django_db
 def test_bad_input_never_500_keyset_cursor_with_an_impossible_date_is_bad_input(demo):
     # keyset_page is shared with the API: a cursor whose date does not exist is a bad cursor (400), not a 500.
-    from propdesk.apiutils import BadInput, keyset_page
+    from propdesk.common.errors import BadInput
+    from propdesk.common.paging import keyset_page
     from propdesk.tickets.models import Ticket
 
     with pytest.raises(BadInput):

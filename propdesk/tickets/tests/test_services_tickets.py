@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from propdesk.apiutils import BadInput, Conflict, Forbidden, NotFound
+from propdesk.common.errors import BadInput, Conflict, Forbidden, NotFound
 from propdesk.core.models import Department, Staff, Unit
 from propdesk.tickets import selectors, services
 from propdesk.tickets.models import Ticket, TicketEvent
