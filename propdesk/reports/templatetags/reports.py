@@ -2,7 +2,7 @@ from django import template
 
 from propdesk.core.permissions import is_manager
 from propdesk.reports import selectors
-from propdesk.reports.permissions import may_read_reports
+from propdesk.reports.rights import may_read_reports
 
 register = template.Library()
 
