@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "propdesk.core.middleware.CurrentProjectMiddleware",
     "propdesk.core.middleware.ApiErrorShapeMiddleware",
+    "propdesk.web.middleware.RequestGuardMiddleware",
 ]
 
 ROOT_URLCONF = "propdesk.urls"
