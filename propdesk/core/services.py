@@ -8,10 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils import timezone
 
-from propdesk.core.models import AuditLog, CalendarDay, Counter, Project, WorkingPeriod
+from propdesk.core.models import AuditLog, CalendarDay, Project, WorkingPeriod
 
 
 def _jsonable(value):
@@ -99,14 +99,10 @@ def audit_rows(actor, project: Project | None, rows: list[tuple[str, str, object
 
 
 def counter_next(*, project: Project, name: str) -> int:
-    """Next number of a per-project sequence, under a row lock (T-1). Must run
-    inside the caller's transaction so a rolled-back create releases nothing
-    twice and a committed number is never reused."""
-    assert transaction.get_connection().in_atomic_block, "counter_next needs a transaction"
-    counter, _ = Counter.objects.get_or_create(project=project, name=name)
-    Counter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
-    counter = Counter.objects.select_for_update().get(pk=counter.pk)
-    return counter.value
+    """Next number of a per-project sequence (T-1); see core.numbering.Numbering."""
+    from propdesk.core.numbering import Numbering
+
+    return Numbering(name).next(project=project)
 
 
 # ---------------------------------------------------------------- calendar
