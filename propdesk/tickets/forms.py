@@ -206,6 +206,12 @@ class ResidentRepairForm(forms.Form):
     requested_by = forms.DateTimeField(
         label=_("Please come before"), required=False, widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
     )
+    # Checked by core.attachments (type sniffed from the bytes, size and pixel limits).
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

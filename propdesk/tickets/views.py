@@ -11,6 +11,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import DateTimeField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from propdesk.common import excel
 from propdesk.common.errors import DomainError, NotFound
 from propdesk.common.paging import keyset_page
+from propdesk.core.attachments import attachment_add
 from propdesk.core.models import Department, Unit
 from propdesk.core.permissions import mask_phone, resident_of, shown_phone, staff_of
 from propdesk.core.selectors import current_occupancies, unit_search, units_with_occupants
@@ -517,25 +519,31 @@ def mine(request):
     person = resident_of(request.user).person
     units = _resident_units(person)
     status = 200
-    form = ResidentRepairForm(request.POST or None, units=units)
+    form = ResidentRepairForm(request.POST or None, request.FILES or None, units=units)
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
             try:
-                ticket = services.ticket_create(
-                    project=person.project,
-                    actor=request.user,
-                    kind=Kind.REPAIR,
-                    channel=Channel.APP,
-                    unit=d["unit"],
-                    category=d.get("category") or "",
-                    description=d["description"],
-                    requested_by=d.get("requested_by"),
-                    reporter_name=person.name,
-                    reporter_phone=person.phone,
-                )
+                with transaction.atomic():  # a refused photo registers nothing
+                    ticket = services.ticket_create(
+                        project=person.project,
+                        actor=request.user,
+                        kind=Kind.REPAIR,
+                        channel=Channel.APP,
+                        unit=d["unit"],
+                        category=d.get("category") or "",
+                        description=d["description"],
+                        requested_by=d.get("requested_by"),
+                        reporter_name=person.name,
+                        reporter_phone=person.phone,
+                    )
+                    if d.get("photo"):
+                        attachment_add(record=ticket, actor=request.user, upload=d["photo"], kind="photo")
             except DomainError as exc:
                 form.add_error(None, exc.detail)
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error("photo" if field == "file" else None, error)
                 status = status_of(exc)
             else:
                 messages.success(
