@@ -151,6 +151,7 @@ def workbook_bytes(sheets: Iterable[Sheet], *, zone: dt.tzinfo | None = None) ->
 def export_filename(stem: str, *parts: str, at: dt.datetime | None = None, ext: str = "xlsx") -> str:
     """`tickets-DEMO-20261201-0930.xlsx`: ASCII only, safe in a Content-Disposition."""
     moment = timezone.localtime(at) if at is not None else timezone.localtime()
-    words = [stem, *[p for p in parts if p], moment.strftime("%Y%m%d-%H%M")]
-    safe = "-".join("".join(ch if ch.isascii() and (ch.isalnum() or ch in "._") else "_" for ch in w) for w in words)
-    return f"{safe}.{ext}"
+    words = [
+        "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._") else "_" for ch in w) for w in (stem, *parts) if w
+    ]
+    return f"{'-'.join(words)}-{moment:%Y%m%d-%H%M}.{ext}"
