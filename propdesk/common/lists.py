@@ -38,7 +38,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from propdesk.common import excel
 from propdesk.common.clean import Cleaner, normalise_phone, phone_valid
@@ -172,7 +172,7 @@ class DateRange(Filter):
     def __init__(self, name: str, label, field: str, *, to_label=None, datetime: bool = True):
         self.name = name
         self.label = label
-        self.to_label = to_label or gettext_lazy("to")
+        self.to_label = to_label or pgettext_lazy("date range", "to")
         self.field = f"{field}__date" if datetime else field
 
     def params(self):

@@ -85,7 +85,7 @@ TICKET_LIST = ListSpec(
         Code("department", _("Department"), "department__code", options=_departments),
         Code("building", _("Building"), "unit__building__code", options=_buildings),
         Choice("category", _("Category"), Category),
-        DateRange("date", _("Registered from"), "created_at", to_label=_("to")),
+        DateRange("date", _("Registered from"), "created_at"),
         Boolean("overdue", _("Overdue"), _overdue),
     ),
     sorts=(NEWEST, OLDEST),
