@@ -7,7 +7,7 @@ searched, sorted, paged and exported.
                    number="number", phones=("reporter_phone",)),
             Choice("status", _("Status"), Status, pseudo={"open": Pseudo(_("open"), lambda ctx: Q(status__in=OPEN))}),
             Code("department", _("Department"), "department__code", options=departments_of),
-            DateRange("date", _("Registered from"), "created_at", to_label=_("to")),
+            DateRange("date", _("Registered from"), "created_at"),
             Boolean("overdue", _("Overdue"), lambda ctx: overdue_condition()),
         ),
         sorts=(Sort("newest", _("Newest first"), ("-id",)), Sort("oldest", _("Oldest first"), ("id",))),
@@ -19,7 +19,7 @@ From the one spec:
 - the page: `ListForm` (the filter form; forgiving: a bad value drops only
   its own filter and is shown next to it) and the keyset order of the "more"
   pager (`Bound.order`);
-- the Excel export of exactly the filtered rows (`ListSpec.sheet`);
+- the Excel export of exactly the filtered rows (`ListSpec.export_sheet`);
 - the API list filter (`bind(..., strict=True)`: 400 naming every bad value);
   propdesk.web.lists builds the query schema and the responses.
 
@@ -488,8 +488,3 @@ class ListForm(forms.Form):
         for name, messages in self.bound.errors.items():
             if name in self.fields:
                 self._errors[name] = self.error_class(messages)
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter narrows the list (for an empty-list sentence)."""
-        return any(k for k in self.bound.values if k not in self.defaults)

@@ -4,11 +4,13 @@ binding of an API list.
 
 A list page is then a few lines:
 
-    ctx = ListContext(project=request.project, user=request.user, phones_in_full=...)
-    form = list_form(request, TICKET_LIST, ctx)
-    rows, more = page(request, TICKET_LIST_ROWS(form.bound.apply(visible)), form.bound.order)
+    form = list_form(request, TICKET_LIST, ctx)                 # forgiving: bad values dropped, shown
+    qs = form.bound.apply(tickets_visible_to(request.user, request.project))
+    rows, next_cursor = page(request, qs, form.bound.order)     # keyset "more"
+    return render(request, "…", {"form": form, "rows": rows, **pager(request, next_cursor)})
 
-and its export one call: `xlsx_response(TICKET_LIST, form.bound, visible, filename)`."""
+its export one call, `export_response(TICKET_LIST, form.bound, visible, filename)`,
+and an API list `api_bind(TICKET_LIST, filters, ctx)` on a `query_schema(...)`."""
 
 from __future__ import annotations
 
