@@ -68,7 +68,7 @@ def _register_routers():
     from propdesk.core.api import router as core_router
 
     api.add_router("/", core_router)
-    for module in ("propdesk.tickets.api", "propdesk.sla.api", "propdesk.reports.api"):
+    for module in ("propdesk.core.api_attachments", "propdesk.tickets.api", "propdesk.sla.api", "propdesk.reports.api"):
         try:
             mod = __import__(module, fromlist=["router"])
         except ModuleNotFoundError as exc:

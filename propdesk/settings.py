@@ -96,8 +96,12 @@ STATICFILES_DIRS = [BASE_DIR / "propdesk" / "static"]
 NODE_MODULES = BASE_DIR / "node_modules"
 if NODE_MODULES.exists():
     STATICFILES_DIRS.append(("vendor", NODE_MODULES))
-MEDIA_ROOT = VAR_DIR / "media"
+# Attachments live here; never served as static files (views check the record's visibility).
+MEDIA_ROOT = Path(env_str("PROPDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# The largest attachment (bytes) and the largest image (pixels: decompression bombs) accepted.
+ATTACHMENT_MAX_BYTES = env_int("PROPDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+ATTACHMENT_MAX_PIXELS = env_int("PROPDESK_ATTACHMENT_MAX_PIXELS", 64_000_000)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PROPDESK_MAX_BODY_BYTES", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -51,8 +51,13 @@ class ApiErrorShapeMiddleware:
         length = request.META.get("CONTENT_LENGTH")
         from django.conf import settings
 
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.content_type == "multipart/form-data":
+            # File uploads (attachments) have their own, larger limit and a clearer
+            # 400 naming it; only a body far beyond it is cut short here.
+            limit = max(limit, 2 * getattr(settings, "ATTACHMENT_MAX_BYTES", 0) + 1024 * 1024)
         try:
-            if length and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            if length and int(length) > limit:
                 return JsonResponse({"detail": _("The request body is too large."), "errors": {}}, status=413)
         except ValueError:
             return JsonResponse({"detail": _("Content-Length is not a number."), "errors": {}}, status=400)

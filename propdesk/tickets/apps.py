@@ -11,6 +11,7 @@ class TicketsConfig(AppConfig):
         from django.urls import reverse
 
         from propdesk.common import records
+        from propdesk.core import attachments
         from propdesk.sla import hooks
         from propdesk.tickets.models import Ticket
         from propdesk.tickets.rights import visible_to
@@ -33,3 +34,4 @@ class TicketsConfig(AppConfig):
             )
 
         TICKETS.listen(deadlines)
+        attachments.allow_residents(Ticket)  # photos of a leak from the resident's own request
