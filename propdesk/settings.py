@@ -177,6 +177,13 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# `manage.py serve` (gunicorn beside the in-process scheduler).
+SERVE_WORKERS = env_int("PROPDESK_WORKERS", 2)
+SERVE_THREADS = env_int("PROPDESK_THREADS", 4)
+SERVE_TIMEOUT = env_int("PROPDESK_WORKER_TIMEOUT", 30)  # a request running longer gets its worker restarted
+SERVE_GRACEFUL_TIMEOUT = env_int("PROPDESK_GRACEFUL_TIMEOUT", 20)  # on stop: time to finish requests in flight
+SERVE_ACCESS_LOG = env_bool("PROPDESK_ACCESS_LOG", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

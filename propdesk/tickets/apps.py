@@ -6,3 +6,8 @@ class TicketsConfig(AppConfig):
     name = "propdesk.tickets"
     label = "tickets"
     verbose_name = _("Service requests")
+
+    def ready(self):
+        from propdesk.core import demo_activity
+
+        demo_activity.register("tickets", "propdesk.tickets.demo:seed_activity")
