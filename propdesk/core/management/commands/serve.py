@@ -125,7 +125,7 @@ class Command(BaseCommand):
                 stop_jobs.set()
             _kill_group(gunicorn)
         if "deadline" not in stopping:  # gunicorn ended without being asked: tell the supervisor
-            raise CommandError(f"gunicorn exited unexpectedly (code {code})", returncode=code or 1)
+            raise CommandError(f"gunicorn exited unexpectedly (code {code})", returncode=code if code > 0 else 1)
 
     def _wait(self, gunicorn: subprocess.Popen, stopping: dict[str, float]) -> int:
         while True:
