@@ -158,6 +158,8 @@ def test_activity_seeds_tickets_in_every_status_with_consistent_events(demo):
         e.actor.username for t in tickets if t.kind == "repair" for e in events[t.pk] if e.action == "ticket.completed"
     )
     assert completers.most_common(1)[0][0] == "gc"
+    portal = [t for t in tickets if t.channel == "app"]
+    assert portal and {t.unit.code for t in portal} <= {"1-1-101", "1-1-102"}  # yz and yz2 report their own
     complaint_departments = {t.department.code for t in tickets if t.kind == "complaint" and t.department_id}
     assert {"baoan", "pinzhi", "caiwu"} <= complaint_departments
     # The sweeper ran as the clock moved: breaches, escalations and notifications exist, and many were taken.
