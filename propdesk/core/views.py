@@ -65,9 +65,9 @@ def is_staff_user(user) -> bool:
 def _demo_logins():
     if not (settings.DEBUG or getattr(settings, "SHOW_DEMO_LOGINS", False)):
         return None
-    from propdesk.core.demo import DEMO_PASSWORD, USERS
+    from propdesk.core.demo import DEMO_PASSWORD, login_list
 
-    return {"password": DEMO_PASSWORD, "users": [(u[0], u[1]) for u in USERS] + [("yz", _("resident of 1-1-101"))]}
+    return {"password": DEMO_PASSWORD, "users": login_list()}
 
 
 @require_http_methods(["GET", "POST"])

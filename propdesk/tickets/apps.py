@@ -35,3 +35,7 @@ class TicketsConfig(AppConfig):
 
         TICKETS.listen(deadlines)
         attachments.allow_residents(Ticket)  # photos of a leak from the resident's own request
+
+        from propdesk.core import demo_activity
+
+        demo_activity.register("tickets", "propdesk.tickets.demo:seed_activity")
