@@ -28,7 +28,7 @@ from propdesk.common.errors import DomainError, NotFound
 from propdesk.common.paging import keyset_page
 from propdesk.core.attachments import attachment_add
 from propdesk.core.models import Department, Unit
-from propdesk.core.permissions import mask_phone, resident_of, shown_phone, staff_of
+from propdesk.core.permissions import mask_phone, resident_of, sees_phones, shown_phone, staff_of
 from propdesk.core.selectors import current_occupancies, unit_search, units_with_occupants
 from propdesk.sla.models import Timer
 from propdesk.tickets import lists, selectors, services
@@ -191,7 +191,9 @@ def lookup(request):
     q = (request.GET.get("q") or "").replace("\x00", "").strip()[:64]  # PostgreSQL refuses NUL in text
     rows = []
     if len(q) >= 1:
-        units = units_with_occupants(unit_search(request.project, q).order_by("code"))[:8]
+        units = units_with_occupants(
+            unit_search(request.project, q, phone_fragments=sees_phones(request.user)).order_by("code")
+        )[:8]
         for unit in units:
             occupants = list(unit.current) or [None]
             for occ in occupants:
@@ -358,7 +360,7 @@ def _detail_context(request, ticket, *, bound_action=None, bound_form=None):
         e.details = _event_details(e.data or {}, departments)
     return {
         "ticket": ticket,
-        "phone": shown_phone(request.user, ticket.reporter_phone),
+        "phone": shown_phone(request.user, ticket.reporter_phone, record=ticket),
         "timers": label_timers(ticket.timers.order_by("due_at", "id")),
         "events": events,
         "instructions": list(ticket.instructions.select_related("given_by", "done_by")),
