@@ -66,3 +66,10 @@ def act(ticket, action, *, at, actor="diaodu", data=None, **changes):
 
 def timers(ticket) -> dict:
     return {t.metric: t for t in ticket.timers.all()}
+
+
+def of_record(record) -> dict:
+    """Filter arguments for the generic rows (timers, escalations, notifications) of `record`."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return {"content_type": ContentType.objects.get_for_model(record), "record_id": record.pk}

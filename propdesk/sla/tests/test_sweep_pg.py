@@ -88,17 +88,17 @@ def test_a_sweeper_killed_mid_run_leaves_nothing_half_done(demo):
     script = f"""
 import os, signal, django
 django.setup()
-from propdesk.sla import services, sweep
+from propdesk.sla import escalation, sweep
 sweep.BATCH = 5
 calls = [0]
-original = services.escalations_write
+original = escalation.write
 def dying(steps):
     calls[0] += 1
     written = original(steps)
     if calls[0] == 3:   # the third batch's escalations are written, not committed
         os.kill(os.getpid(), signal.SIGKILL)
     return written
-services.escalations_write = dying
+escalation.write = dying
 import datetime as dt
 sweep.run_sweep(now={cst(*MON, 12, 1)!r})
 """
