@@ -20,7 +20,7 @@ router = Router(tags=["sla"])
 
 
 class RecordOut(Schema):
-    type: str = Field(description='the record type, "app.model" (e.g. "tickets.ticket")')
+    type: str = Field(description='the record type, its app and model ("app.model")')
     id: int
     title: str = Field(description='how staff name it (e.g. "DEMO-4")')
     url: str = Field(description="where it opens in the browser (empty when unknown)")
@@ -127,7 +127,7 @@ def policy_show(request: HttpRequest, project: str):
 
 @router.post("/sla/policy", response={201: PolicyOut})
 def policy_change(request: HttpRequest, payload: PolicyIn):
-    """A new policy version (project manager and above). Tickets keep the version they started with."""
+    """A new policy version (project manager and above). Records keep the version their deadlines started with."""
     the_project = project_for(request.user, payload.project)
     policy = services.policy_create_version(project=the_project, actor=request.user, figures=payload.figures)
     return Answer(201, _policy_body(the_project, policy))

@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import Avg, Count, F, FloatField, Func, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -288,30 +289,38 @@ def of(record, *, lock: bool = True, new: bool = False) -> Deadlines:
 
 
 # ---------------------------------------------------------------- one-call forms
+# Each runs in its own transaction (a savepoint inside the caller's): the timers
+# are row-locked while they change.
 
 
 def start(record, metric: str, *, at=None, figure=None, spec=None, due_at=None, start=None) -> Timer | None:
-    return of(record).start(metric, at=at or timezone.now(), figure=figure, spec=spec, due_at=due_at, start=start)
+    with transaction.atomic():
+        return of(record).start(metric, at=at or timezone.now(), figure=figure, spec=spec, due_at=due_at, start=start)
 
 
 def meet(record, metric: str, *, at=None) -> Timer | None:
-    return of(record).meet(metric, at=at or timezone.now())
+    with transaction.atomic():
+        return of(record).meet(metric, at=at or timezone.now())
 
 
 def restart(record, metric: str, *, at=None, figure=None, spec=None, due_at=None) -> Timer | None:
-    return of(record).restart(metric, at=at or timezone.now(), figure=figure, spec=spec, due_at=due_at)
+    with transaction.atomic():
+        return of(record).restart(metric, at=at or timezone.now(), figure=figure, spec=spec, due_at=due_at)
 
 
 def pause(record, metrics=None, *, at=None) -> None:
-    of(record).pause(metrics, at=at or timezone.now())
+    with transaction.atomic():
+        of(record).pause(metrics, at=at or timezone.now())
 
 
 def resume(record, metrics=None, *, at=None) -> None:
-    of(record).resume(metrics, at=at or timezone.now())
+    with transaction.atomic():
+        of(record).resume(metrics, at=at or timezone.now())
 
 
 def cancel(record, metrics=None, *, at=None) -> None:
-    of(record).cancel(metrics, at=at or timezone.now())
+    with transaction.atomic():
+        of(record).cancel(metrics, at=at or timezone.now())
 
 
 # ---------------------------------------------------------------- handling times (DOMAIN §7)
@@ -321,15 +330,14 @@ def handling_start(record, figure: str, *, at=None, metric: str = HANDLING) -> T
     """The register's work on `record` starts (a visitor reported at the gate,
     a key asked for, a move-in opened): a `handling` deadline due after the
     project's `figure` (e.g. 5m)."""
-    return of(record).start(metric, at=at or timezone.now(), figure=figure)
+    return start(record, metric, at=at, figure=figure)
 
 
 def handling_stop(record, *, at=None, metric: str = HANDLING) -> int | None:
     """The work is done: the handling deadline stops (met within the target,
     else breached) and its length in whole seconds is returned (None when
     none was started)."""
-    timer = of(record).meet(metric, at=at or timezone.now())
-    return handling_seconds(timer)
+    return handling_seconds(meet(record, metric, at=at))
 
 
 def handling_seconds(timer: Timer | None) -> int | None:

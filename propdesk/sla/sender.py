@@ -45,10 +45,10 @@ def submit(ids: list[int]) -> None:
         notify.deliver_ids(ids)
         return
     if getattr(settings, "CELERY_BROKER_URL", ""):
-        from propdesk.sla.tasks import deliver
+        from propdesk.celery import app
 
-        try:
-            deliver.delay(ids)
+        try:  # sla.tasks.deliver on a worker; the web process needs no task import
+            app.send_task("propdesk.sla.deliver", args=(ids,))
         except Exception:  # the broker is away: the rows stay due, the sweep retries them
             log.exception("could not queue deliveries %s", ids)
         return

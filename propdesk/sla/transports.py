@@ -17,7 +17,9 @@ link-local, shared, multicast, reserved or cloud-metadata address is refused,
 when it is saved and again when it is sent to (the connection goes to the
 address that was checked, so a DNS answer that changes in between cannot
 redirect it), unless the host or its network is listed in the setting
-`PROPDESK_WEBHOOK_ALLOW` (e.g. `["127.0.0.1", "10.8.0.0/16", "bot.intra"]`)."""
+`PROPDESK_WEBHOOK_ALLOW` (e.g. `["127.0.0.1", "10.8.0.0/16", "bot.intra"]`) or,
+when settings do not name it, in the environment variable of that name
+(`PROPDESK_WEBHOOK_ALLOW=10.8.0.0/16,bot.intra`)."""
 
 from __future__ import annotations
 
@@ -129,9 +131,20 @@ register(Transport("dingtalk", gettext_lazy("DingTalk group bot"), _dingtalk, _e
 # ---------------------------------------------------------------- where we may post
 
 
+def allow_list() -> list[str]:
+    """The setting `PROPDESK_WEBHOOK_ALLOW`, else the environment variable of
+    that name (comma-separated hosts and networks)."""
+    configured = getattr(settings, "PROPDESK_WEBHOOK_ALLOW", None)
+    if configured is not None:
+        return list(configured)
+    from propdesk.envconf import env_list
+
+    return env_list("PROPDESK_WEBHOOK_ALLOW", [])
+
+
 def _allowed() -> tuple[set[str], list]:
     hosts, networks = set(), []
-    for entry in getattr(settings, "PROPDESK_WEBHOOK_ALLOW", None) or ():
+    for entry in allow_list():
         entry = str(entry).strip().lower()
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
