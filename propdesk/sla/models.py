@@ -54,7 +54,8 @@ class Timer(models.Model):
     """One named deadline (metric) of one record: running until met, breached,
     or cancelled; paused while the record waits on an outside party."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique (content_type, record_id, …) index leads with it.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     record_id = models.BigIntegerField()
     record = GenericForeignKey("content_type", "record_id")
     metric = models.CharField(max_length=32)  # forward, follow_1, visit, handling … (sla.metrics)
@@ -102,7 +103,8 @@ class Escalation(models.Model):
     at most once: the unique (record, recipient) constraint makes that hold
     with any number of sweepers."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique (content_type, record_id, …) index leads with it.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     record_id = models.BigIntegerField()
     record = GenericForeignKey("content_type", "record_id")
     timer = models.ForeignKey(Timer, on_delete=models.PROTECT, null=True, blank=True, related_name="escalations")

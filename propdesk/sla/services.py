@@ -15,7 +15,6 @@ from propdesk.apiutils import BadInput, Forbidden, NotFound
 from propdesk.core.permissions import is_manager, is_staff_in
 from propdesk.core.services import audit_record
 from propdesk.sla import notify
-from propdesk.sla.memo import calendar_of, memo  # noqa: F401 (used by callers through services)
 from propdesk.sla.models import Notification, Policy
 from propdesk.sla.policy import DEFAULT_FIGURES, FIGURES, OFF, OPTIONAL, figures_with_defaults, normalise, valid_spec
 

@@ -76,7 +76,11 @@ class Migration(migrations.Migration):
             model_name="timer",
             name="content_type",
             field=models.ForeignKey(
-                null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="contenttypes.contenttype"
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="contenttypes.contenttype",
             ),
         ),
         migrations.AddField(model_name="timer", name="record_id", field=models.BigIntegerField(null=True)),
@@ -84,7 +88,11 @@ class Migration(migrations.Migration):
             model_name="escalation",
             name="content_type",
             field=models.ForeignKey(
-                null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="contenttypes.contenttype"
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="contenttypes.contenttype",
             ),
         ),
         migrations.AddField(model_name="escalation", name="record_id", field=models.BigIntegerField(null=True)),
@@ -168,7 +176,10 @@ class Migration(migrations.Migration):
             model_name="timer",
             name="content_type",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="contenttypes.contenttype"
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="contenttypes.contenttype",
             ),
         ),
         migrations.AlterField(model_name="timer", name="record_id", field=models.BigIntegerField()),
@@ -176,7 +187,10 @@ class Migration(migrations.Migration):
             model_name="escalation",
             name="content_type",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="contenttypes.contenttype"
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="contenttypes.contenttype",
             ),
         ),
         migrations.AlterField(model_name="escalation", name="record_id", field=models.BigIntegerField()),
