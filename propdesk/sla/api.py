@@ -127,7 +127,8 @@ def policy_show(request: HttpRequest, project: str):
 
 @router.post("/sla/policy", response={201: PolicyOut})
 def policy_change(request: HttpRequest, payload: PolicyIn):
-    """A new policy version (project manager and above). Records keep the version their deadlines started with."""
+    """A new policy version (project manager and above). Figures left out keep their current value. Records keep
+    the version their deadlines started with."""
     the_project = project_for(request.user, payload.project)
     policy = services.policy_create_version(project=the_project, actor=request.user, figures=payload.figures)
     return Answer(201, _policy_body(the_project, policy))

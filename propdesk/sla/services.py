@@ -44,34 +44,31 @@ def policy_current(*, project) -> Policy:
 
 
 def policy_create_version(*, project, actor, figures: dict) -> Policy:
-    """A new version with `figures` (every registered figure). Only the
-    project manager and above may change time limits."""
+    """A new version with `figures` (keys of the registered figures). A figure
+    left out keeps its value in the current version (its default when none):
+    a client written before an app registered its figures still works. Only
+    the project manager and above may change time limits."""
     if not (is_manager(actor) and is_staff_in(actor, project)):
         raise Forbidden(_("Only the project manager or above may change time limits."))
     if not isinstance(figures, dict):
         raise BadInput(_("Some time limits are not valid."), {"figures": [_("Required.")]})
     errors = {}
-    clean = {}
-    for key in FIGURES:
-        value = figures.get(key)
-        if value is None and key in OPTIONAL:
-            value = DEFAULT_FIGURES[key]  # optional limits left out stay off
-        if value is None:
-            errors[key] = [_("Required.")]
-        elif not valid_spec(value):
-            errors[key] = [_("Use a number with m, h, d, wd or bh (e.g. 30m, 2h, 3d), or eod.")]
-        elif normalise(value) == OFF and key not in OPTIONAL:
-            errors[key] = [_("This time limit cannot be switched off.")]
-        else:
-            clean[key] = normalise(value)
-    unknown = set(figures) - set(FIGURES)
-    for key in unknown:
+    for key in set(figures) - set(FIGURES):
         errors[str(key)[:64]] = [_("Unknown figure.")]
-    if errors:
-        raise BadInput(_("Some time limits are not valid."), errors)
     with transaction.atomic():
         current = Policy.objects.select_for_update().filter(project=project).order_by("-version").first()
         old = figures_with_defaults(current.figures) if current else dict(DEFAULT_FIGURES)
+        clean = {}
+        for key in FIGURES:
+            value = figures.get(key, old[key])
+            if not valid_spec(value):
+                errors[key] = [_("Use a number with m, h, d, wd or bh (e.g. 30m, 2h, 3d), or eod.")]
+            elif normalise(value) == OFF and key not in OPTIONAL:
+                errors[key] = [_("This time limit cannot be switched off.")]
+            else:
+                clean[key] = normalise(value)
+        if errors:
+            raise BadInput(_("Some time limits are not valid."), errors)
         version = (current.version if current else 0) + 1
         policy = Policy.objects.create(project=project, version=version, figures=clean, created_by=actor)
         audit_record(

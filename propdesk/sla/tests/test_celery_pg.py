@@ -99,6 +99,7 @@ def test_with_a_broker_deliveries_go_to_a_celery_worker_after_commit(demo, setti
     settings.PROPDESK_DELIVERY_INLINE = False
     settings.CELERY_BROKER_URL = BROKER
     monkeypatch.setitem(app.conf, "broker_url", BROKER)
+    monkeypatch.setitem(app.conf, "task_always_eager", False)  # as in a process started with the broker set
     jl = Staff.objects.get(user__username="jl").user
     jl.email = "jl@example.com"
     jl.save()

@@ -182,3 +182,36 @@ def test_metric_labels_are_one_registry():
         metrics.register_metrics({"handling": "something else"})
     with pytest.raises(ValueError):
         policy.register_figures("core", {"follow_1": ("9h", "clash")})
+
+
+def test_an_app_notifies_people_about_any_record(demo, person_type, api_as, django_capture_on_commit_callbacks):
+    """E.g. a parcel waiting for a unit's residents: the notification points at the
+    record, e-mails go out after commit to those with an address."""
+    from django.core import mail
+
+    from propdesk.sla.notify import notify_people
+
+    record = person(demo, name="王五")
+    resident, clerk = user("yz"), user("kefu")
+    clerk.email = "kefu@example.com"
+    clerk.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notes = notify_people(users=[resident, clerk], record=record, kind="parcel", message="您有一件快递待领取。")
+        assert mail.outbox == []  # nothing leaves before commit
+    assert [n.title for n in notes] == [f"P-{record.pk}"] * 2
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["kefu@example.com"]
+    [item] = api_as("yz").get("/api/v1/notifications").json()["items"]
+    assert (item["kind"], item["ticket"], item["message"]) == ("parcel", None, "您有一件快递待领取。")
+    assert item["record"]["type"] == "core.person" and item["record"]["id"] == record.pk
+
+
+def test_a_new_version_keeps_the_figures_left_out(demo, api_as):
+    jl = api_as("jl")
+    assert jl.post("/api/v1/sla/policy", {"project": "DEMO", "figures": {"follow_1": "3h"}}).status_code == 201
+    made = jl.post("/api/v1/sla/policy", {"project": "DEMO", "figures": {"visit": "1wd"}})
+    assert made.status_code == 201
+    figures = made.json()["figures"]
+    assert (figures["follow_1"], figures["visit"], figures["forward_important"]) == ("3h", "1wd", "30m")
+    bad = jl.post("/api/v1/sla/policy", {"project": "DEMO", "figures": {"follow_2": "off", "nonsense": "1h"}})
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"follow_2", "nonsense"}
+    assert Policy.objects.filter(project=demo).count() == 2
