@@ -112,7 +112,8 @@ class Deadlines:
             started = sorted(
                 (t for t in self.timers.values() if t.policy_id is not None), key=lambda t: (t.due_at, t.pk)
             )
-            self._policy = policy_by_id(started[0].policy_id) if started else policy_current(project=self.project)
+            found = policy_by_id(started[0].policy_id) if started else None
+            self._policy = found or policy_current(project=self.project)
         return self._policy
 
     @property

@@ -211,9 +211,7 @@ def record_policy(record, project) -> Policy:
         .values_list("policy_id", flat=True)
         .first()
     )
-    if policy_id is None:
-        return policy_current(project=project)
-    return policy_by_id(policy_id)
+    return policy_by_id(policy_id) or policy_current(project=project)
 
 
 # ---------------------------------------------------------------- planning steps

@@ -74,7 +74,9 @@ def valid_spec(spec: str) -> bool:
     if not isinstance(spec, str):
         return False
     m = _SPEC.match(spec.strip())
-    return bool(m) and (spec.strip() in ("eod", OFF) or int(m.group(1)) > 0)
+    if m is None:
+        return False
+    return spec.strip() in ("eod", OFF) or int(m.group(1)) > 0
 
 
 def normalise(spec: str) -> str:
