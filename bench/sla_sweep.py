@@ -3,10 +3,11 @@ PostgreSQL, each with a met first follow-up and a running second follow-up, of
 which 1,000 are due; prints the sweep time (target < 2 s) and the time of a
 sweep with nothing due (target < 50 ms).
 
-    .venv/bin/python bench/sla_sweep.py [--tickets 1000000] [--due 1000] [--keep]
+    .venv/bin/python bench/sla_sweep.py [--tickets 1000000] [--due 1000] [--keep] [--db NAME]
 
-Uses its own database `propdesk_bench` (dropped and created by this script on
-postgres://postgres@127.0.0.1:5432). Not part of the test suite."""
+Uses its own database `propdesk_bench` (or --db; dropped and created by this
+script on postgres://postgres@127.0.0.1:5432). Timers point at their ticket
+through (content_type_id, record_id). Not part of the test suite."""
 
 import argparse
 import datetime as dt
@@ -21,9 +22,11 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--tickets", type=int, default=1_000_000)
 parser.add_argument("--due", type=int, default=1_000)
 parser.add_argument("--keep", action="store_true", help="reuse an existing bench database")
+parser.add_argument("--db", default=DB, help=f"database name (default {DB})")
 args = parser.parse_args()
 
-fresh = open_bench_database(DB, keep=args.keep)
+fresh = open_bench_database(args.db, keep=args.keep)
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -63,6 +66,7 @@ def build():
     department = Department.objects.get(project=project, code="gongcheng")
     assignee = Staff.objects.get(user__username="gc")
     cols = ticket_columns(project.pk, department.pk, assignee.pk)
+    ct = ContentType.objects.get_for_model(Ticket).pk  # timers point at any record: (content type, id)
     n, due = args.tickets, args.due
     with connection.cursor() as cur:
         cur.execute(
@@ -72,19 +76,20 @@ def build():
         )
         # History: a met first follow-up per ticket.
         cur.execute(
-            """INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, stopped_at, state, policy_id)
-                       SELECT id, 'follow_1', created_at, created_at + interval '2 hours',
+            """INSERT INTO sla_timer (content_type_id, record_id, metric, started_at, due_at, stopped_at, state,
+                                             policy_id)
+                       SELECT %s, id, 'follow_1', created_at, created_at + interval '2 hours',
                               created_at + interval '1 hour', 'met', %s FROM tickets_ticket""",
-            [policy.pk],
+            [ct, policy.pk],
         )
         # Running second follow-ups: all due in the future except `due` of them.
         cur.execute(
-            """INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, state, policy_id)
-                       SELECT id, 'follow_2', created_at,
+            """INSERT INTO sla_timer (content_type_id, record_id, metric, started_at, due_at, state, policy_id)
+                       SELECT %s, id, 'follow_2', created_at,
                               CASE WHEN number <= %s THEN now() - interval '1 hour'
                                    ELSE now() + interval '30 days' + (number * interval '1 second') END,
                               'running', %s FROM tickets_ticket""",
-            [due, policy.pk],
+            [ct, due, policy.pk],
         )
         cur.execute("UPDATE core_counter SET value = %s WHERE project_id = %s AND name = 'ticket'", [n, project.pk])
     with connection.cursor() as cur:
@@ -104,7 +109,7 @@ with connection.cursor() as cur:
     cur.execute("SELECT count(*) FROM tickets_ticket")
     print(f"tickets: {cur.fetchone()[0]:,}")
     cur.execute(
-        "EXPLAIN SELECT id, ticket_id FROM sla_timer WHERE state = 'running' AND due_at <= now() "
+        "EXPLAIN SELECT content_type_id, record_id FROM sla_timer WHERE state = 'running' AND due_at <= now() "
         "ORDER BY due_at LIMIT 500"
     )
     print("due-timer query plan:", " / ".join(r[0].strip() for r in cur.fetchall()))

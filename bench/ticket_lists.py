@@ -30,6 +30,7 @@ args = parser.parse_args()
 
 fresh = open_bench_database(DB, keep=args.keep)
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection, models
 from django.test import Client
@@ -97,6 +98,7 @@ def build():
     for code, pk in depts.items():
         dept_case = dept_case.replace(f"'{code}'", str(pk))
     cols = ticket_columns()
+    ticket_ct = ContentType.objects.get_for_model(Ticket).pk  # timers point at (content type, record id)
     with connection.cursor() as cur:
         # Open: most of the last 25,000 tickets (~17 days) plus a few old stragglers.
         cur.execute(f"""
@@ -119,8 +121,8 @@ def build():
         # Follow-ups for every ticket but inquiries and suggestions: met, or (about 3% of the
         # history and every open ticket older than 8 hours) breached; the young open ones run.
         cur.execute(f"""
-            INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, stopped_at, state, policy_id)
-            SELECT t.id, m.metric, t.created_at, t.created_at + m.span,
+            INSERT INTO sla_timer (content_type_id, record_id, metric, started_at, due_at, stopped_at, state, policy_id)
+            SELECT {ticket_ct}, t.id, m.metric, t.created_at, t.created_at + m.span,
                    CASE WHEN {closed} OR m.metric = 'follow_1' THEN t.created_at + interval '1 hour'
                         WHEN t.created_at + m.span < now() THEN t.created_at + m.span END,
                    CASE WHEN {closed} AND m.metric = 'follow_2' AND t.number % 33 = 0 THEN 'breached'
@@ -131,14 +133,15 @@ def build():
             WHERE t.kind NOT IN ('inquiry', 'suggestion')""")
         # Complaints resolve in 10 days (running while open); done repairs wait for their visit.
         cur.execute(f"""
-            INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, stopped_at, state, policy_id)
-            SELECT t.id, 'resolve', t.created_at, t.created_at + interval '10 days',
+            INSERT INTO sla_timer (content_type_id, record_id, metric, started_at, due_at, stopped_at, state, policy_id)
+            SELECT {ticket_ct}, t.id, 'resolve', t.created_at, t.created_at + interval '10 days',
                    CASE WHEN {closed} THEN t.created_at + interval '2 days' END,
                    CASE WHEN {closed} THEN 'met' ELSE 'running' END, {policy.pk}
             FROM tickets_ticket t WHERE t.kind = 'complaint'""")
         cur.execute(f"""
-            INSERT INTO sla_timer (ticket_id, metric, started_at, due_at, state, policy_id)
-            SELECT t.id, 'visit', t.completed_at, t.completed_at + interval '2 days', 'running', {policy.pk}
+            INSERT INTO sla_timer (content_type_id, record_id, metric, started_at, due_at, state, policy_id)
+            SELECT {ticket_ct}, t.id, 'visit', t.completed_at, t.completed_at + interval '2 days', 'running',
+                   {policy.pk}
             FROM tickets_ticket t WHERE t.status = 'done' AND t.kind = 'repair'""")
         cur.execute(f"""
             INSERT INTO tickets_ticketevent (ticket_id, at, actor_id, action, data)

@@ -361,9 +361,9 @@ def live_figures(project: Project, now: dt.datetime | None = None) -> dict:
     due_soon = Q(state=TimerState.RUNNING, due_at__gte=now, due_at__lt=now + dt.timedelta(hours=1))
     timers = open_timers.aggregate(
         breached_timers=Count("id", filter=breached_now),
-        breached_tickets=Count("ticket_id", filter=breached_now, distinct=True),
+        breached_tickets=Count("record_id", filter=breached_now, distinct=True),
         due_soon_timers=Count("id", filter=due_soon),
-        due_soon_tickets=Count("ticket_id", filter=due_soon, distinct=True),
+        due_soon_tickets=Count("record_id", filter=due_soon, distinct=True),
     )
     by_status = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
     for row in (

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from propdesk.common.errors import DomainError, Forbidden
 from propdesk.common.paging import keyset_page
+from propdesk.common.rights import as_actor
 from propdesk.core.permissions import is_manager, visible_projects
-from propdesk.sla import selectors, services
+from propdesk.sla import selectors, services, transports
 from propdesk.sla.models import Policy, Webhook
 from propdesk.sla.policy import FIGURES
 
@@ -30,6 +31,10 @@ def notifications(request):
         )
     except DomainError:
         raise Http404 from None
+    actor = as_actor(request.user)
+    rows = selectors.with_records(rows)
+    for n in rows:
+        n.url = selectors.record_url(n, actor)
     return render(
         request,
         "sla/notifications.html",
@@ -84,20 +89,24 @@ def policy(request):
             messages.success(request, _("Time limits saved as version %(version)s.") % {"version": created.version})
             return redirect("sla:policy")
     current = Policy.objects.filter(project=project).order_by("-version").first()
-    rows = selectors.policy_rows(current)
+    groups = selectors.policy_groups(current)
     if errors:
-        for row in rows:
-            row["value"] = request.POST.get(row["key"], row["value"])
-            row["errors"] = errors.get(row["key"], [])
+        for group in groups:
+            for row in group["rows"]:
+                row["value"] = request.POST.get(row["key"], row["value"])
+                row["errors"] = errors.get(row["key"], [])
     versions = Policy.objects.filter(project=project).select_related("created_by").order_by("-version")[:20]
+    webhooks = list(Webhook.objects.filter(project=project))
     return render(
         request,
         "sla/policy.html",
         {
             "current": current,
-            "rows": rows,
+            "groups": groups,
             "versions": versions,
-            "webhook": Webhook.objects.filter(project=project).first(),
+            "webhooks": webhooks,
+            "webhook": webhooks[0] if len(webhooks) == 1 else None,
+            "transports": [(t.key, t.label) for t in transports.TRANSPORTS.values()],
         },
         status=400 if errors else 200,
     )
@@ -109,6 +118,7 @@ def webhook(request):
     project = request.project
     if project is None:
         raise PermissionDenied
+    webhook_id = request.POST.get("webhook", "").strip()
     try:
         services.webhook_set(
             project=project,
@@ -116,6 +126,10 @@ def webhook(request):
             url=request.POST.get("url", ""),
             secret=request.POST.get("secret", ""),
             is_active=request.POST.get("is_active") == "on",
+            transport=request.POST.get("transport") or None,
+            name=request.POST.get("name", ""),
+            webhook_id=int(webhook_id) if webhook_id.isdigit() else None,
+            new=request.POST.get("new") == "1",
         )
     except DomainError as exc:
         if isinstance(exc, Forbidden):

@@ -12,7 +12,6 @@ class TicketsConfig(AppConfig):
 
         from propdesk.common import records
         from propdesk.core import attachments
-        from propdesk.sla import hooks
         from propdesk.tickets.models import Ticket
         from propdesk.tickets.rights import visible_to
         from propdesk.tickets.workflow import TICKETS
@@ -28,12 +27,9 @@ class TicketsConfig(AppConfig):
             )
         )
 
-        def deadlines(change):
-            hooks.on_ticket_event(
-                ticket=change.record, action=change.action, actor=change.user, at=change.at, data=change.data
-            )
+        from propdesk.tickets import deadlines
 
-        TICKETS.listen(deadlines)
+        TICKETS.listen(deadlines.on_change)  # timers, escalations (API.md "Timers, escalation, review")
         attachments.allow_residents(Ticket)  # photos of a leak from the resident's own request
 
         from propdesk.core import demo_activity

@@ -14,7 +14,6 @@ random stream and `now`."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import heapq
 import itertools
@@ -31,7 +30,6 @@ from django.db import transaction
 
 from propdesk.common.errors import DomainError as ApiError
 from propdesk.core.models import Department, Occupancy, Rank
-from propdesk.sla import services as sla_services
 from propdesk.sla.models import Escalation
 from propdesk.sla.sweep import run_sweep
 from propdesk.tickets import services
@@ -593,7 +591,8 @@ class Runner:
         last_sweep = None
         seen_escalations = 0
         # Calendars and policies do not change while seeding: load them once (sla's memo, when it has one).
-        memo = getattr(sla_services, "memo", contextlib.nullcontext)
+        from propdesk.sla.memo import memo
+
         with memo(), time_machine.travel(plans[0].created if plans else self.now, tick=False) as clock:
             while self.queue:
                 at, _, what = heapq.heappop(self.queue)
@@ -639,7 +638,7 @@ class Runner:
             taken = escalation.reason != "emergency" and escalation.recipient.rank <= Rank.MANAGER
             if taken and self.rng.random() < 0.75:
                 at = escalation.created_at + self.rng.randint(8, 50) * M
-                self.push(at, ("acknowledge", escalation.ticket_id, escalation.recipient.user))
+                self.push(at, ("acknowledge", escalation.record_id, escalation.recipient.user))
         return fresh[-1].pk if fresh else seen
 
     def acknowledge(self, ticket_id: int, user) -> None:

@@ -2,6 +2,7 @@
 its kind or channel, with an append-only event history."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -133,6 +134,10 @@ class Ticket(models.Model):
     held_from = models.CharField(max_length=16, choices=Status.choices, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The ticket's deadlines and escalations (sla, generic rows): ticket.timers.all(),
+    # prefetch_related("timers"), Timer.objects.filter(ticket__project=…).
+    timers = GenericRelation("sla.Timer", object_id_field="record_id", related_query_name="ticket")
+    escalations = GenericRelation("sla.Escalation", object_id_field="record_id", related_query_name="ticket")
 
     class Meta:
         ordering = ["-id"]

@@ -3,7 +3,7 @@ actions a user may take now and what still stands in the way of closing."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import DateTimeField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,12 +60,29 @@ def ticket_for(user, ticket_id) -> Ticket:
 
 def overdue_condition(now=None) -> Exists:
     """A timer breached, or running past its due time (before the sweeper ran)."""
+    from django.contrib.contenttypes.models import ContentType
+
     from propdesk.sla.models import Timer
 
     now = now or timezone.now()
     return Exists(
-        Timer.objects.filter(ticket=OuterRef("pk")).filter(Q(state="breached") | Q(state="running", due_at__lt=now))
+        Timer.objects.filter(content_type=ContentType.objects.get_for_model(Ticket), record_id=OuterRef("pk")).filter(
+            Q(state="breached") | Q(state="running", due_at__lt=now)
+        )
     )
+
+
+def next_due_subquery() -> Subquery:
+    """The nearest running deadline of the ticket (NULL when none): one probe of
+    the partial index timer_running_record_idx per ticket."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from propdesk.sla.models import Timer
+
+    nearest = Timer.objects.filter(
+        content_type=ContentType.objects.get_for_model(Ticket), record_id=OuterRef("pk"), state="running"
+    ).order_by("due_at")
+    return Subquery(nearest.values("due_at")[:1], output_field=DateTimeField())
 
 
 def board_queryset(project, *, kind=None, severity=None, department=None, building=None, status=None) -> QuerySet:
@@ -73,10 +90,7 @@ def board_queryset(project, *, kind=None, severity=None, department=None, buildi
     last), with `next_due` and `overdue` annotated. `department` and
     `building` may be objects or codes; `status` narrows to one open status."""
     qs = board_filter(project, kind=kind, severity=severity, department=department, building=building, status=status)
-    qs = qs.annotate(
-        next_due=Min("timers__due_at", filter=Q(timers__state="running")),
-        overdue=overdue_condition(),
-    )
+    qs = qs.annotate(next_due=next_due_subquery(), overdue=overdue_condition())
     return with_details(qs).order_by(F("next_due").asc(nulls_last=True), "id")
 
 
@@ -116,9 +130,9 @@ def allowed_actions(ticket: Ticket, user, *, check_acknowledge: bool = True) -> 
         if action == "acknowledge":
             if not check_acknowledge:
                 continue
-            from propdesk.sla import hooks
+            from propdesk.tickets.deadlines import acknowledge_refusal
 
-            if hooks.acknowledge_refusal(ticket=ticket, user=actor.user):
+            if acknowledge_refusal(record=ticket, user=actor.user):
                 continue
         out.append(action)
     return out

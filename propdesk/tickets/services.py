@@ -22,7 +22,7 @@ from propdesk.common.errors import BadInput, Conflict
 from propdesk.common.rights import as_actor
 from propdesk.core.models import Department, Occupancy, Staff, Unit
 from propdesk.core.numbering import Numbering
-from propdesk.sla import hooks
+from propdesk.tickets import deadlines
 from propdesk.tickets.models import (
     Capability,
     Category,
@@ -427,7 +427,7 @@ def ticket_acknowledge(*, ticket, actor) -> Ticket:
     """The caller takes an escalation addressed to them; the deadline rules decide whether there is one."""
 
     def apply(t, now):
-        refusal = hooks.acknowledge_refusal(ticket=t, user=as_actor(actor).user)
+        refusal = deadlines.acknowledge_refusal(record=t, user=as_actor(actor).user)
         if refusal:
             raise Conflict(str(refusal))
         t.acknowledged_at = now

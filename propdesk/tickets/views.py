@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import DateTimeField, OuterRef, Subquery, Value
@@ -30,6 +31,7 @@ from propdesk.core.attachments import attachment_add
 from propdesk.core.models import Department, Unit
 from propdesk.core.permissions import mask_phone, resident_of, sees_phones, shown_phone, staff_of
 from propdesk.core.selectors import current_occupancies, unit_search, units_with_occupants
+from propdesk.sla.metrics import METRIC_LABELS
 from propdesk.sla.models import Timer
 from propdesk.tickets import lists, selectors, services
 from propdesk.tickets.forms import (
@@ -54,14 +56,6 @@ PAGE_SIZE = 30
 # Sorts tickets without a running timer after all others, keeping keyset cursors comparable.
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 INBOX_STATUSES = (Status.DISPATCHED, Status.ACCEPTED, Status.REOPENED)
-METRIC_LABELS = {
-    "forward": gettext_lazy("forward to the responsible person"),
-    "answer": gettext_lazy("answer the resident"),
-    "resolve": gettext_lazy("resolve"),
-    "follow_1": gettext_lazy("first follow-up"),
-    "follow_2": gettext_lazy("second follow-up"),
-    "visit": gettext_lazy("follow-up visit"),
-}
 TIMER_STATE_LABELS = {
     "running": gettext_lazy("running"),
     "paused": gettext_lazy("paused"),
@@ -102,10 +96,19 @@ def resident_page(view):
     return wrapped
 
 
+def ticket_type() -> ContentType:
+    """The content type of tickets: timers are filtered on (content_type, record_id) directly."""
+    return ContentType.objects.get_for_model(Ticket)
+
+
 def with_due_key(qs):
     """Annotate `due_key`: the nearest running timer deadline, far future when
     none, so keyset cursors can compare it (a NULL cannot be paged past)."""
-    nearest = Timer.objects.filter(ticket=OuterRef("pk"), state="running").order_by("due_at").values("due_at")[:1]
+    nearest = (
+        Timer.objects.filter(content_type=ticket_type(), record_id=OuterRef("pk"), state="running")
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
     return qs.annotate(
         due_key=Coalesce(
             Subquery(nearest, output_field=DateTimeField()), Value(FAR_FUTURE), output_field=DateTimeField()
@@ -242,7 +245,9 @@ def _page_by_keys(request, qs, order, rows_qs):
     board slow. Tickets with a running timer sort before all others (the rest
     have FAR_FUTURE), so when they alone fill the page after the cursor, that
     is the page, found without computing `due_key` for every open ticket."""
-    with_running = qs.filter(pk__in=Timer.objects.filter(state="running").values("ticket_id"))
+    with_running = qs.filter(
+        pk__in=Timer.objects.filter(content_type=ticket_type(), state="running").values("record_id")
+    )
     try:
         keys, next_cursor = keyset_page(
             with_running.only("id"), order=order, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
@@ -314,7 +319,9 @@ def export(request):
 @require_GET
 def visits(request):
     """Follow-up visits due (T-15): repairs done and not yet visited, by the visit timer's deadline."""
-    visit_due = Timer.objects.filter(ticket=OuterRef("pk"), metric="visit").values("due_at")[:1]
+    visit_due = Timer.objects.filter(content_type=ticket_type(), record_id=OuterRef("pk"), metric="visit").values(
+        "due_at"
+    )[:1]
     qs = (
         selectors.tickets_visible_to(request.user, request.project)
         .filter(kind=Kind.REPAIR, status=Status.DONE, visited_at__isnull=True)

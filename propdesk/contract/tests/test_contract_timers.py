@@ -354,11 +354,13 @@ def test_sla_sweep_safe_to_run_concurrently_no_notification_twice(demo):
     import threading
 
     from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
     from propdesk.core.demo import seed_demo
     from propdesk.sla.models import Notification
     from propdesk.tickets import services
+    from propdesk.tickets.models import Ticket
 
     project = seed_demo()
     kefu = get_user_model().objects.get(username="kefu")
@@ -392,7 +394,8 @@ def test_sla_sweep_safe_to_run_concurrently_no_notification_twice(demo):
         for th in threads:
             th.join()
     assert not errors
-    rows = list(Notification.objects.filter(ticket_id__in=ids).values_list("recipient_id", "ticket_id", "kind"))
+    tickets = {"content_type": ContentType.objects.get_for_model(Ticket), "record_id__in": ids}
+    rows = list(Notification.objects.filter(**tickets).values_list("recipient_id", "record_id", "kind"))
     assert len(rows) == len(set(rows))
     assert len({r[1] for r in rows}) == 20
 

@@ -60,7 +60,7 @@ def ticket(
 
 def timer(ticket, metric, *, due_at, state="running", started_at=None, stopped_at=None) -> Timer:
     return Timer.objects.create(
-        ticket=ticket,
+        record=ticket,
         metric=metric,
         started_at=started_at or ticket.created_at,
         due_at=due_at,

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from propdesk.core.models import Department, Staff
 from propdesk.core.services import counter_next
-from propdesk.sla.hooks import on_ticket_event
+from propdesk.tickets.deadlines import on_event
 from propdesk.tickets.models import Status, Ticket
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -42,7 +42,7 @@ def make_ticket(project, *, at, kind="repair", severity="", category="", request
             created_at=at,
             updated_at=at,
         )
-        on_ticket_event(ticket=ticket, action="create", actor=user(actor), at=at, data={})
+        on_event(record=ticket, action="create", actor=user(actor), at=at, data={})
     return ticket
 
 
@@ -59,10 +59,17 @@ def act(ticket, action, *, at, actor="diaodu", data=None, **changes):
             setattr(ticket, key, value)
         ticket.updated_at = at
         ticket.save()
-        on_ticket_event(ticket=ticket, action=action, actor=user(actor), at=at, data=data)
+        on_event(record=ticket, action=action, actor=user(actor), at=at, data=data)
     ticket.refresh_from_db()
     return ticket
 
 
 def timers(ticket) -> dict:
     return {t.metric: t for t in ticket.timers.all()}
+
+
+def of_record(record) -> dict:
+    """Filter arguments for the generic rows (timers, escalations, notifications) of `record`."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return {"content_type": ContentType.objects.get_for_model(record), "record_id": record.pk}

@@ -3,10 +3,15 @@ unacknowledged escalations climb, each person is told once."""
 
 import pytest
 
-from propdesk.sla.hooks import acknowledge_refusal
 from propdesk.sla.models import Escalation, Notification
 from propdesk.sla.sweep import run_sweep
-from propdesk.sla.tests.helpers import act, cst, make_ticket, timers, user
+from propdesk.sla.tests.helpers import act, cst, make_ticket, of_record, timers, user
+from propdesk.tickets.deadlines import acknowledge_refusal as _refusal
+
+
+def acknowledge_refusal(*, ticket, user):
+    return _refusal(record=ticket, user=user)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +26,7 @@ def ladder_of(ticket):
 
 
 def notified(ticket):
-    return sorted(Notification.objects.filter(ticket=ticket).values_list("recipient__username", flat=True))
+    return sorted(Notification.objects.filter(**of_record(ticket)).values_list("recipient__username", flat=True))
 
 
 def test_undispatched_breach_goes_to_customer_service_supervisor_then_climbs(demo):
@@ -50,7 +55,7 @@ def test_dispatched_breach_goes_to_the_department_supervisor(demo):
     act(t, "dispatch", at=cst(*MON, 10, 5), data={"department": "gongcheng", "assignee": "gc"})
     run_sweep(now=cst(*MON, 12, 1))
     assert ladder_of(t) == [("gc_zg", "breach")]
-    msg = Notification.objects.get(ticket=t).message
+    msg = Notification.objects.get(**of_record(t)).message
     assert "第一次跟进" in msg and "超时" in msg and str(t) in msg
 
 
@@ -68,7 +73,7 @@ def test_t13_follow_2_breached_on_unfinished_ticket_tells_the_project_manager(de
     Escalation.objects.filter(ticket=t).delete()
     run_sweep(now=cst(*MON, 17, 31))
     assert ladder_of(t) == [("gc_zg", "breach"), ("jl", "follow_2")]
-    assert "仍未完成" in Notification.objects.get(ticket=t, recipient__username="jl").message
+    assert "仍未完成" in Notification.objects.get(**of_record(t), recipient__username="jl").message
 
 
 def test_t13_done_ticket_has_no_follow_2_breach(demo):
@@ -82,7 +87,7 @@ def test_t13_done_ticket_has_no_follow_2_breach(demo):
 def test_t14_emergency_tells_manager_at_once_and_climbs_every_5_minutes(demo):
     t = make_ticket(demo, at=cst(*MON, 10, 0), kind="emergency")
     assert ladder_of(t) == [("jl", "emergency")]
-    assert Notification.objects.get(ticket=t).kind == "emergency"
+    assert Notification.objects.get(**of_record(t)).kind == "emergency"
     run_sweep(now=cst(*MON, 10, 4))
     assert len(ladder_of(t)) == 1
     run_sweep(now=cst(*MON, 10, 5))

@@ -24,9 +24,16 @@ def test_list_is_the_callers_own_with_keyset_pages(api_as, jl_notes):
     assert resp.status_code == 200
     body = resp.json()
     assert set(body) == {"items", "next_cursor"}
-    assert [set(i) for i in body["items"]] == [{"id", "at", "kind", "ticket", "message", "read"}] * 2
+    # API.md's fields, plus the record the notification is about (whatever its type)
+    assert [set(i) for i in body["items"]] == [{"id", "at", "kind", "ticket", "message", "read", "record"}] * 2
     first = body["items"][0]
     assert first["ticket"] == jl_notes[2].pk and first["kind"] == "emergency" and first["read"] is False
+    assert first["record"] == {
+        "type": "tickets.ticket",
+        "id": jl_notes[2].pk,
+        "title": str(jl_notes[2]),
+        "url": f"/tickets/{jl_notes[2].pk}/",
+    }
     assert "紧急事件" in first["message"]
     # an insert between pages does not shift the next page (keyset)
     make_ticket(jl_notes[0].project, at=cst(*MON, 11, 0), kind="emergency")

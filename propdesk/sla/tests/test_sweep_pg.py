@@ -88,17 +88,17 @@ def test_a_sweeper_killed_mid_run_leaves_nothing_half_done(demo):
     script = f"""
 import os, signal, django
 django.setup()
-from propdesk.sla import services, sweep
+from propdesk.sla import escalation, sweep
 sweep.BATCH = 5
 calls = [0]
-original = services.escalations_write
+original = escalation.write
 def dying(steps):
     calls[0] += 1
     written = original(steps)
     if calls[0] == 3:   # the third batch's escalations are written, not committed
         os.kill(os.getpid(), signal.SIGKILL)
     return written
-services.escalations_write = dying
+escalation.write = dying
 import datetime as dt
 sweep.run_sweep(now={cst(*MON, 12, 1)!r})
 """
@@ -167,3 +167,46 @@ def test_sweeping_while_tickets_are_worked_on_neither_deadlocks_nor_loses_a_step
         assert follow_1.state == "breached" and follow_1.stopped_at is not None
         assert Escalation.objects.filter(ticket=t, reason="breach", timer=follow_1).count() <= 1
     assert Notification.objects.count() == Escalation.objects.count()
+
+
+def test_several_sweepers_with_several_record_types_notify_exactly_once(demo, person_type):
+    """Generic records: people (standing in for a register's records) and
+    tickets due in the same minute, six sweepers at once; each due timer is
+    claimed once, each record's first step written once, one notification per
+    escalation, and each person told about a record at most once."""
+    from propdesk.core.models import Person
+    from propdesk.sla import deadlines
+    from propdesk.sla.tests.helpers import of_record
+
+    tickets, emergencies = _build(demo, n=20)
+    people = []
+    for i in range(40):
+        record = Person.objects.create(project=demo, name=f"访客{i}", phone="13800001111")
+        deadlines.start(record, "answer", figure="answer_person", at=cst(*MON, 11, 0))  # due 11:30
+        people.append(record)
+    errors, results = [], []
+    start = threading.Barrier(6)
+
+    def sweeper():
+        try:
+            start.wait()
+            results.append(run_sweep(now=cst(*MON, 12, 1)))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweeper) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert not errors, errors
+    assert sum(r.breached for r in results) == len(tickets) + len(emergencies) + len(people)
+    _assert_exactly_once(tickets, emergencies)
+    for record in people:
+        assert list(
+            Escalation.objects.filter(**of_record(record)).values_list("recipient__user__username", "reason")
+        ) == [("kefu_zg", "breach")]
+    pairs = list(Notification.objects.values_list("recipient_id", "content_type_id", "record_id"))
+    assert len(pairs) == len(set(pairs))  # nobody told twice about one record

@@ -215,7 +215,7 @@ def test_overdue_filter_finds_breached_tickets(api_as):
     kefu = api_as("kefu")
     late = ok(kefu.post(T, complaint_body()), 201)
     on_time = ok(kefu.post(T, complaint_body()), 201)
-    Timer.objects.filter(ticket_id=late["id"], metric="forward").update(state="breached")
+    Timer.objects.filter(ticket=late["id"], metric="forward").update(state="breached")
     overdue = {x["id"] for x in ok(kefu.get(T, {"project": "DEMO", "overdue": "true"}))["items"]}
     assert late["id"] in overdue and on_time["id"] not in overdue
 

@@ -214,9 +214,9 @@ def test_board_orders_by_nearest_deadline_marks_breached_and_pages(as_user, demo
     dues = [now + dt.timedelta(hours=5), now - dt.timedelta(hours=1), now + dt.timedelta(hours=1), None]
     for t, due in zip(tickets, dues, strict=True):
         if due:
-            Timer.objects.create(ticket=t, metric="follow_1", started_at=now - dt.timedelta(hours=2), due_at=due)
+            Timer.objects.create(record=t, metric="follow_1", started_at=now - dt.timedelta(hours=2), due_at=due)
     Timer.objects.create(
-        ticket=tickets[3], metric="follow_2", started_at=now, due_at=now - dt.timedelta(hours=3), state="breached"
+        record=tickets[3], metric="follow_2", started_at=now, due_at=now - dt.timedelta(hours=3), state="breached"
     )
     c = as_user("diaodu")
     resp = c.get("/tickets/board/")
@@ -554,9 +554,9 @@ def test_board_pages_match_the_full_order(as_user, demo, monkeypatch, page_size)
     tickets = [make_repair(demo, description=f"序{i}") for i in range(8)]
     Timer.objects.filter(ticket__in=tickets).delete()
     for i, t in enumerate(tickets[:5]):
-        Timer.objects.create(ticket=t, metric="follow_1", started_at=now, due_at=now + dt.timedelta(hours=5 - i))
-    Timer.objects.create(ticket=tickets[1], metric="follow_2", started_at=now, due_at=now - dt.timedelta(hours=9))
-    Timer.objects.create(ticket=tickets[5], metric="follow_1", started_at=now, due_at=now, state="met")
+        Timer.objects.create(record=t, metric="follow_1", started_at=now, due_at=now + dt.timedelta(hours=5 - i))
+    Timer.objects.create(record=tickets[1], metric="follow_2", started_at=now, due_at=now - dt.timedelta(hours=9))
+    Timer.objects.create(record=tickets[5], metric="follow_1", started_at=now, due_at=now, state="met")
     far = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
     expected = sorted(
         Ticket.objects.filter(

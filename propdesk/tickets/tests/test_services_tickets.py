@@ -310,14 +310,14 @@ def test_cancel_and_reopen(demo):
 def test_acknowledge_follows_the_sla_refusal(demo):
     """acknowledge: 409 with sla's sentence when nothing is addressed to the caller."""
     t = services.ticket_create(project=demo, actor=user("diaodu"), kind="emergency", description="有人受伤")
-    from propdesk.sla import hooks
+    from propdesk.tickets.deadlines import acknowledge_refusal
 
-    refusal = hooks.acknowledge_refusal(ticket=t, user=user("kefu"))
+    refusal = acknowledge_refusal(record=t, user=user("kefu"))
     assert refusal
     with pytest.raises(Conflict) as exc:
         services.ticket_acknowledge(ticket=t, actor=user("kefu"))
     assert exc.value.detail == refusal
-    assert hooks.acknowledge_refusal(ticket=t, user=user("jl")) is None
+    assert acknowledge_refusal(record=t, user=user("jl")) is None
     t = services.ticket_acknowledge(ticket=t, actor=user("jl"))
     assert t.acknowledged_at is not None
 

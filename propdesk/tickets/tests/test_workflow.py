@@ -2,7 +2,6 @@
 
 import pytest
 
-from propdesk.sla import hooks
 from propdesk.tickets import workflow
 from propdesk.tickets.display import ACTION_LABELS, EVENT_LABELS
 from propdesk.tickets.models import Status
@@ -33,9 +32,10 @@ def test_every_api_action_is_in_the_table_with_a_label_and_an_event_code():
         step = workflow.step_for(action)
         assert step.code.startswith("ticket.") and step.code in EVENT_LABELS
         assert action in ACTION_LABELS
-    # The hook contract names the same actions (create included).
-    for action in ["create", *API_ACTIONS]:
-        assert f'"{action}"' in hooks.on_ticket_event.__doc__
+    # The deadline rules listen to every change of the workflow (create included).
+    from propdesk.tickets import deadlines
+
+    assert deadlines.on_change in workflow.TICKETS.listeners
 
 
 def test_closed_tickets_only_reopen():
