@@ -14,6 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]  # the propdesk package
 FORBIDDEN = {
     "common": {"core", "web", "sla", "tickets", "reports", "frontdesk", "residency", "billing", "operations", "voc"},
     "core": {"web", "sla", "tickets", "reports", "frontdesk", "residency", "billing", "operations", "voc"},
+    "sla": {"tickets", "reports", "frontdesk", "residency", "billing", "operations", "voc"},
     "web": {"tickets", "reports", "frontdesk", "residency", "billing", "operations", "voc"},
 }
 
