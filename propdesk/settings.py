@@ -57,6 +57,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "propdesk.core.context_processors.shell",
             ],
+            # The page components and the shell's registry tags (propdesk.web is not an app).
+            "libraries": {"ui": "propdesk.web.templatetags.ui", "shell": "propdesk.web.templatetags.shell"},
         },
     },
 ]

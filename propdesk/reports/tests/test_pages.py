@@ -217,7 +217,11 @@ def test_dashboard_rights(client, data):
 
 @pytest.mark.django_db
 def test_dashboard_widget_for_managers_and_nav_for_report_readers(data, demo):
-    template = Template('{% include "reports/_dashboard_widget.html" %}|{% include "reports/_nav.html" %}')
+    # Both come from the registry (reports/parts.py), as the dashboard and the shell show them.
+    from propdesk.common.rights import as_actor
+    from propdesk.web.registry import navigation
+
+    template = Template('{% load shell %}{% widgets "staff" %}|{% include "nav.html" %}')
     users = get_user_model().objects
     for username, widget, nav in (("jl", True, True), ("kefu", False, True), ("gc", False, False)):
         request = RequestFactory().get("/")
@@ -225,7 +229,14 @@ def test_dashboard_widget_for_managers_and_nav_for_report_readers(data, demo):
         request.project = demo
         with time_machine.travel(NOW, tick=False):
             widget_html, nav_html = template.render(
-                Context({"request": request, "user": request.user, "current_project": demo})
+                Context(
+                    {
+                        "request": request,
+                        "user": request.user,
+                        "current_project": demo,
+                        "nav": navigation(request, as_actor(request.user)),
+                    }
+                )
             ).split("|")
         assert ('data-figure="breached">2<' in widget_html) is widget, username
         assert ("/reports/dashboard/" in nav_html) is nav, username
