@@ -16,6 +16,7 @@ PART = Part(
     urls="propdesk.core.urls",
     url_prefix="",
     api_router="propdesk.core.api:router",
+    tones={"occupied": "ok", "vacant": "muted", "rented": "info", "renovating": "warn"},
     groups=[NavGroup("home", "", order=0), NavGroup("estate", _("Estate"), order=90)],
     nav=[
         NavEntry(_("Dashboard"), "core:dashboard", group="home", order=0),

@@ -26,6 +26,7 @@ PART = Part(
     urls="propdesk.reports.urls",
     url_prefix="reports/",
     api_router="propdesk.reports.api:router",
+    tones={"carried": "warn"},
     groups=[NavGroup("reports", _("Reviews and reports"), order=40)],
     nav=[
         NavEntry(label, url_name, when=READS_REPORTS, group="reports", order=order, needs_project=True)

@@ -14,6 +14,15 @@ PART = Part(
     urls="propdesk.sla.urls",
     url_prefix="sla/",
     api_router="propdesk.sla.api:router",
+    tones={
+        "breach": "danger",
+        "climb": "warn",
+        "follow_2": "warn",
+        "emergency": "danger",
+        "pending": "warn",
+        "sent": "ok",
+        "failed": "danger",
+    },
     groups=[NavGroup("sla", _("Notifications and time limits"), order=30)],
     nav=[
         NavEntry(_("Notifications"), "sla:notifications", when=ANY_STAFF, group="sla", order=0),

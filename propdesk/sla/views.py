@@ -9,8 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from propdesk.common import records
 from propdesk.common.errors import DomainError, Forbidden
 from propdesk.common.paging import keyset_page
+from propdesk.common.rights import as_actor
 from propdesk.core.permissions import is_manager, visible_projects
 from propdesk.sla import selectors, services
 from propdesk.sla.models import Policy, Webhook
@@ -20,16 +22,21 @@ from propdesk.sla.policy import FIGURES
 @login_required
 @require_GET
 def notifications(request):
+    """The notification centre: newest first, "more" by cursor, each leading to its record."""
     unread = request.GET.get("unread") == "true"
     try:
         rows, next_cursor = keyset_page(
-            selectors.notifications_for(request.user, unread=unread),
+            selectors.notifications_for(request.user, unread=unread).select_related("ticket__project"),
             order=("-id",),
             cursor=request.GET.get("cursor"),
             limit=50,
         )
     except DomainError:
         raise Http404 from None
+    actor = as_actor(request.user)
+    for n in rows:
+        n.record_url = records.of(n.ticket).link_for(actor, n.ticket) if n.ticket_id else ""
+        n.record_title = records.of(n.ticket).title(n.ticket) if n.ticket_id else ""
     return render(
         request,
         "sla/notifications.html",

@@ -25,6 +25,18 @@ PART = Part(
     urls="propdesk.tickets.urls",
     url_prefix="tickets/",
     api_router="propdesk.tickets.api:router",
+    tones={
+        "new": "warn",
+        "dispatched": "info",
+        "accepted": "info",
+        "done": "ok",
+        "closed": "muted",
+        "on_hold": "accent",
+        "reopened": "danger",
+        "invalid": "muted",
+        "cancelled": "muted",
+        "urgent": "danger",
+    },
     groups=[NavGroup("tickets", _("Service requests"), order=20)],
     nav=[
         NavEntry(_("Register a call"), "tickets:intake", when=ANY_STAFF, group="tickets", order=0, needs_project=True),

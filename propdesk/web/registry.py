@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +102,8 @@ class Part:
     widgets: Iterable[Widget] = ()
     header: Iterable[HeaderItem] = ()
     jobs: Iterable[Job] = ()
+    # state code → tone of its status badge ("dispatched": "info"; propdesk.web.components)
+    tones: Mapping[str, str] = field(default_factory=dict)
     order: int = 100
 
     def __post_init__(self):
@@ -135,8 +137,8 @@ class Registry:
                 if not found:
                     continue
                 part = getattr(importlib.import_module(module), "PART", None)
-                if part is not None:
-                    self._parts.setdefault(part.app, part)
+                if part is not None and part.app not in self._parts:
+                    self._add(part)
             self._discovered = True
 
     def register(self, part: Part) -> Part:
@@ -145,8 +147,14 @@ class Registry:
             existing = self._parts.get(part.app)
             if existing is not None and existing is not part:
                 raise ValueError(f"app {part.app!r} already has a registered part")
-            self._parts[part.app] = part
+            self._add(part)
         return part
+
+    def _add(self, part: Part) -> None:
+        from propdesk.web.components import register_tones
+
+        register_tones(part.tones)
+        self._parts[part.app] = part
 
     def unregister(self, app: str) -> None:
         with self._lock:
