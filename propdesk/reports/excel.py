@@ -75,7 +75,10 @@ def _build(context) -> bytes:
         ],
     )
     _sheet(
-        wb, _("By kind"), [_("Kind"), _("Tickets")], [(label(KIND_LABELS, k), n) for k, n in report["by_kind"].items()]
+        wb,
+        _("By kind"),
+        [_("Kind"), _("Number of tickets")],
+        [(label(KIND_LABELS, k), n) for k, n in report["by_kind"].items()],
     )
     _sheet(
         wb,

@@ -23,7 +23,6 @@ from functools import wraps
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -145,13 +144,12 @@ def safe_next(request, default: str) -> str:
 
 
 def _way_back(request) -> str:
-    """Where "back" leads: the page the user came from on this site, else home."""
+    """The page the user came from, when it is on this site (else the page offers home)."""
     referer = request.META.get("HTTP_REFERER", "")
     same_site = referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure())
     if same_site and not referer.endswith(request.get_full_path()):
         return referer
-    user = getattr(request, "user", None)
-    return reverse("core:dashboard") if user is not None and user.is_authenticated else reverse("core:login")
+    return ""
 
 
 def _is_api(request) -> bool:
