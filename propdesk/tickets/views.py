@@ -584,7 +584,9 @@ def _ticket_facts(request, ticket) -> list[Fact]:
                 ),
             ),
             Fact(_("Completed at"), completed, hide_empty=True),
-            Fact(_("Signed slip returned"), when(t.slip_returned_at) or _("not yet")),
+            Fact(_("Signed slip returned"), when(t.slip_returned_at) or _("not yet"))
+            if t.kind in (Kind.REPAIR, Kind.COMPLAINT)  # the kinds that close on a signed slip
+            else None,
             Fact(_("Follow-up visit"), visit, hide_empty=True),
             Fact(_("Closed at"), when(t.closed_at), hide_empty=True),
         ]
