@@ -12,3 +12,8 @@ class CoreConfig(AppConfig):
         from propdesk.core.actors import actor_of
 
         set_actor_resolver(actor_of)
+
+        from propdesk.common.history import labels
+        from propdesk.core.display import AUDIT_LABELS
+
+        labels.register(AUDIT_LABELS)

@@ -1,6 +1,8 @@
-"""The demo estate of API.md: project DEMO (阳光嘉园) with its buildings, units,
-residents, departments and users. Deterministic and idempotent: running it
-again changes nothing."""
+"""The demo estate of API.md and API-2.md ("Demo data, added"): project DEMO
+(阳光嘉园) with its buildings, units (each with an area; a few in building 3
+vacant, ready for move-in), residents, departments and users. Deterministic
+and idempotent: running it again changes nothing. It creates no activity
+(no tickets …): `seed_demo --activity` adds that (core/demo_activity.py)."""
 
 from __future__ import annotations
 
@@ -50,7 +52,13 @@ USERS = [
     ("jl", "黄明", None, Rank.MANAGER, False, "13900000007"),
     ("fz", "周涛", None, Rank.DEPUTY_GM, False, "13900000008"),
     ("zjl", "吴刚", None, Rank.GM, False, "13900000009"),
+    # API-2.md "Demo data, added"
+    ("ba", "孙磊", "baoan", Rank.STAFF, False, "13900000010"),
+    ("cw", "郑丽", "caiwu", Rank.STAFF, False, "13900000011"),
+    ("pz", "何静", "pinzhi", Rank.STAFF, False, "13900000012"),
 ]
+# Resident portal accounts: username, the unit whose owner they are.
+RESIDENTS = [("yz", "1-1-101"), ("yz2", "1-1-102")]
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -65,6 +73,8 @@ BUILDINGS = 3
 ENTRANCES = 2
 FLOORS = 6
 ROOMS_PER_FLOOR = 2
+# Empty flats with no occupant at all, ready for a move-in (API-2.md).
+VACANT_UNITS = frozenset({"3-1-501", "3-1-502", "3-1-601", "3-1-602", "3-2-601"})
 
 
 def person_name(rng: random.Random) -> str:
@@ -112,13 +122,28 @@ def seed_demo(stdout=None) -> Project:
         if rank == Rank.SUPERVISOR and dept_code and departments[dept_code].supervisor_id is None:
             Department.objects.filter(pk=departments[dept_code].pk).update(supervisor=staff)
     _seed_estate(project)
-    owner = Occupancy.objects.get(unit__project=project, unit__code="1-1-101", role=Occupancy.Role.OWNER).person
-    yz, created = User.objects.get_or_create(username="yz", defaults={"first_name": owner.name})
-    if created:
-        yz.set_password(DEMO_PASSWORD)
-        yz.save(update_fields=["password"])
-    ResidentAccount.objects.get_or_create(user=yz, defaults={"person": owner})
+    for username, unit_code in RESIDENTS:
+        owner = Occupancy.objects.get(
+            unit__project=project, unit__code=unit_code, role=Occupancy.Role.OWNER, end__isnull=True
+        ).person
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": owner.name})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        ResidentAccount.objects.get_or_create(user=user, defaults={"person": owner})
     return project
+
+
+def login_names() -> list[str]:
+    return [u[0] for u in USERS] + [r[0] for r in RESIDENTS]
+
+
+def login_list() -> list[tuple[str, str]]:
+    """(username, who) of every demo login, for the login page and the console."""
+    from django.utils.translation import pgettext
+
+    owner = pgettext("occupancy role", "owner")
+    return [(u[0], u[1]) for u in USERS] + [(username, f"{unit} {owner}") for username, unit in RESIDENTS]
 
 
 def _seed_estate(project: Project) -> None:
@@ -132,30 +157,31 @@ def _seed_estate(project: Project) -> None:
             for floor in range(1, FLOORS + 1):
                 for r in range(1, ROOMS_PER_FLOOR + 1):
                     room = f"{floor}{r:02d}"
+                    code = Unit.make_code(str(b), str(e), room)
+                    vacant = code in VACANT_UNITS
                     unit = Unit.objects.create(
                         project=project,
                         building=building,
-                        code=Unit.make_code(str(b), str(e), room),
+                        code=code,
                         entrance=str(e),
                         room=room,
                         floor=floor,
                         area=Decimal(rng.choice([89, 96, 112, 128, 143])),
-                        state=Unit.State.OCCUPIED,
+                        state=Unit.State.VACANT if vacant else Unit.State.OCCUPIED,
                     )
-                    _seed_household(project, unit, rng, start)
+                    _seed_household(project, unit, rng, start, create=not vacant)
 
 
-def _seed_household(project, unit, rng, start):
+def _seed_household(project, unit, rng, start, create=True):
+    """An owner and often a family member. The random draws are made even for
+    a vacant unit, so that every other unit keeps the same people."""
     seq = unit.pk
-    owner = Person.objects.create(
-        project=project,
-        name=person_name(rng),
-        phone=f"138{seq:08d}"[-11:],
-        id_number=id_number(rng, rng.randint(1955, 1995)),
-    )
+    owner_name, owner_id = person_name(rng), id_number(rng, rng.randint(1955, 1995))
+    family_name = owner_name[0] + person_name(rng)[1:] if rng.random() < 0.6 else None
+    if not create:
+        return
+    owner = Person.objects.create(project=project, name=owner_name, phone=f"138{seq:08d}"[-11:], id_number=owner_id)
     Occupancy.objects.create(unit=unit, person=owner, role=Occupancy.Role.OWNER, start=start)
-    if rng.random() < 0.6:
-        family = Person.objects.create(
-            project=project, name=owner.name[0] + person_name(rng)[1:], phone=f"139{seq:08d}"[-11:]
-        )
+    if family_name:
+        family = Person.objects.create(project=project, name=family_name, phone=f"139{seq:08d}"[-11:])
         Occupancy.objects.create(unit=unit, person=family, role=Occupancy.Role.FAMILY, start=start)

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from propdesk.common import excel as writer
 from propdesk.core.models import Building, Occupancy, Person, Unit
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -771,83 +772,54 @@ def template_workbook() -> bytes:
     return out.getvalue()
 
 
+def _headers(columns) -> list[str]:
+    return [c.header + (" *" if c.required else "") for c in columns]
+
+
 def export_workbook(project) -> bytes:
     """The project's buildings, units, people and occupancies in the import
-    format: importing the file back changes nothing."""
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = _new_workbook(write_only=True)
-
-    def sheet(name, columns):
-        ws = wb.create_sheet(name)
-        ws.append([c.header + (" *" if c.required else "") for c in columns])
-        return ws
-
-    def text_cell(ws, value):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = "@"
-        if isinstance(value, str):
-            cell.data_type = "s"  # "=…" stays text: no formula injection from stored names or notes
-        return cell
-
-    ws = sheet(SHEET_BUILDINGS, BUILDING_COLUMNS)
-    for b in Building.objects.filter(project=project).order_by("code").values_list("code", "name", "floors"):
-        ws.append([text_cell(ws, b[0]), text_cell(ws, b[1]), b[2]])
-    ws = sheet(SHEET_UNITS, UNIT_COLUMNS)
-    for u in (
+    format: importing the file back changes nothing. Codes, names, phones and
+    ID numbers are text cells (never numbers, never formulas)."""
+    T = writer.TEXT
+    buildings = Building.objects.filter(project=project).order_by("code").values_list("code", "name", "floors")
+    units = (
         Unit.objects.filter(project=project)
         .order_by("code")
         .values_list("code", "building__code", "entrance", "room", "floor", "area", "use", "state")
         .iterator(chunk_size=5000)
-    ):
-        ws.append(
-            [
-                text_cell(ws, u[0]),
-                text_cell(ws, u[1]),
-                text_cell(ws, u[2]),
-                text_cell(ws, u[3]),
-                u[4],
-                float(u[5]) if u[5] is not None else None,
-                USE_LABELS.get(u[6], u[6]),
-                STATE_LABELS.get(u[7], u[7]),
-            ]
-        )
-    ws = sheet(SHEET_PEOPLE, PERSON_COLUMNS)
-    for p in (
+    )
+    people = (
         Person.objects.filter(project=project)
         .order_by("id")
         .values_list("name", "phone", "phone2", "id_type", "id_number", "email", "note")
         .iterator(chunk_size=5000)
-    ):
-        ws.append(
-            [
-                text_cell(ws, p[0]),
-                text_cell(ws, p[1]),
-                text_cell(ws, p[2]),
-                ID_TYPE_LABELS.get(p[3], p[3]),
-                text_cell(ws, p[4]),
-                text_cell(ws, p[5]),
-                text_cell(ws, p[6]),
-            ]
-        )
-    ws = sheet(SHEET_OCCUPANCIES, OCCUPANCY_COLUMNS)
-    for o in (
+    )
+    occupancies = (
         Occupancy.objects.filter(unit__project=project)
         .order_by("unit__code", "id")
         .values_list("unit__code", "person__name", "person__id_number", "person__phone", "role", "start", "end")
         .iterator(chunk_size=5000)
-    ):
-        ws.append(
-            [
-                text_cell(ws, o[0]),
-                text_cell(ws, o[1]),
-                text_cell(ws, o[2]),
-                text_cell(ws, o[3]),
-                ROLE_LABELS.get(o[4], o[4]),
-                o[5].isoformat() if o[5] else None,
-                o[6].isoformat() if o[6] else None,
-            ]
-        )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    )
+    return writer.workbook_bytes(
+        [
+            writer.Sheet(SHEET_BUILDINGS, _headers(BUILDING_COLUMNS), buildings, kinds=(T, T, None)),
+            writer.Sheet(
+                SHEET_UNITS,
+                _headers(UNIT_COLUMNS),
+                ((*u[:6], USE_LABELS.get(u[6], u[6]), STATE_LABELS.get(u[7], u[7])) for u in units),
+                kinds=(T, T, T, T, None, None, None, None),
+            ),
+            writer.Sheet(
+                SHEET_PEOPLE,
+                _headers(PERSON_COLUMNS),
+                ((*p[:3], ID_TYPE_LABELS.get(p[3], p[3]), *p[4:]) for p in people),
+                kinds=(T, T, T, None, T, T, T),
+            ),
+            writer.Sheet(
+                SHEET_OCCUPANCIES,
+                _headers(OCCUPANCY_COLUMNS),
+                ((*o[:4], ROLE_LABELS.get(o[4], o[4]), o[5], o[6]) for o in occupancies),
+                kinds=(T, T, T, T, None, writer.DATE, writer.DATE),
+            ),
+        ]
+    )

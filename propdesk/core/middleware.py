@@ -1,18 +1,15 @@
 """Request-wide context: the current project and its time zone, and the API error shape
 for answers Django itself produces (405, 404, 413, 500) under /api/."""
 
-import hashlib
 import logging
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.common.clean import bad_text
-from propdesk.core.models import Project
+from propdesk.core import zones
 from propdesk.core.permissions import visible_projects
 
 log = logging.getLogger(__name__)
@@ -31,50 +28,28 @@ class CurrentProjectMiddleware:
 
     def __call__(self, request):
         request.project = None
-        zone_name = None
         if request.path.startswith("/api/"):
-            zone_name = _api_project_zone(request.GET.get("project"))
+            # Whether the caller may see the project is the endpoint's business (404).
+            code = request.GET.get("project")
+            if code and len(code) <= 32 and not bad_text(code):
+                zones.activate_for_code(code)
+            else:
+                return self.get_response(request)
         elif request.user.is_authenticated:
             projects = visible_projects(request.user)
             code = request.session.get(SESSION_PROJECT_KEY)
             project = projects.filter(code=code).first() if code else None
             request.project = project or projects.order_by("code").first()
-            zone_name = request.project.time_zone if request.project is not None else None
-        zone = _zone(zone_name)
-        if zone is None:
+            zone = zones.zone_named(request.project.time_zone) if request.project is not None else None
+            if zone is None:
+                return self.get_response(request)
+            timezone.activate(zone)
+        else:
             return self.get_response(request)
-        timezone.activate(zone)
         try:
             return self.get_response(request)
         finally:
-            timezone.deactivate()
-
-
-def _zone(name: str | None):
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):  # a bad zone in the data: the site's zone, not a 500
-        log.warning("unknown time zone %r", name)
-        return None
-
-
-ZONE_CACHE_SECONDS = 300
-
-
-def _api_project_zone(code: str | None) -> str | None:
-    """The zone of the project named in an API query. Whether the caller may
-    see the project is the endpoint's business (404); a zone name reveals
-    nothing. Cached a few minutes: API calls stay at their query counts."""
-    if not code or len(code) > 32 or bad_text(code):
-        return None
-    key = "propdesk:project-zone:" + hashlib.sha256(code.encode("utf-8")).hexdigest()[:32]
-    zone = cache.get(key)
-    if zone is None:
-        zone = Project.objects.filter(code=code).values_list("time_zone", flat=True).first() or ""
-        cache.set(key, zone, ZONE_CACHE_SECONDS)
-    return zone or None
+            zones.deactivate()
 
 
 _API_STATUS_TEXT = {
@@ -97,8 +72,13 @@ class ApiErrorShapeMiddleware:
         length = request.META.get("CONTENT_LENGTH")
         from django.conf import settings
 
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.content_type == "multipart/form-data":
+            # File uploads (attachments) have their own, larger limit and a clearer
+            # 400 naming it; only a body far beyond it is cut short here.
+            limit = max(limit, 2 * getattr(settings, "ATTACHMENT_MAX_BYTES", 0) + 1024 * 1024)
         try:
-            if length and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            if length and int(length) > limit:
                 return JsonResponse({"detail": _("The request body is too large."), "errors": {}}, status=413)
         except ValueError:
             return JsonResponse({"detail": _("Content-Length is not a number."), "errors": {}}, status=400)

@@ -325,3 +325,46 @@ class AuditLog(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx")]
+
+
+# ---------------------------------------------------------------- attachments
+
+
+class Attachment(models.Model):
+    """A photo or a PDF attached to any record (a ticket, a move-in …), named
+    by its record type's registry key and id: a resident's photos of a leak,
+    completion photos, scanned signed slips. The bytes live under the media
+    root (never served as static files); the row is never changed or deleted
+    (append-only table, migration 0005)."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", pgettext_lazy("attachment kind", "photo")
+        COMPLETION = "completion", pgettext_lazy("attachment kind", "completion photo")
+        SLIP = "slip", pgettext_lazy("attachment kind", "signed slip")
+        DOCUMENT = "document", pgettext_lazy("attachment kind", "document")
+
+    record_type = models.CharField(max_length=64)  # propdesk.common.records key, e.g. "tickets.ticket"
+    record_id = models.BigIntegerField()
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PHOTO)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    # Sniffed from the bytes, never taken from the name or the upload's Content-Type.
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()  # of the stored file
+    sha256 = models.CharField(max_length=64)  # of the stored file
+    path = models.CharField(max_length=300)  # relative to the media root
+    thumbnail_path = models.CharField(max_length=300, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["record_type", "record_id", "id"], name="attachment_record_idx")]
+
+    def __str__(self):
+        return self.original_name or f"attachment {self.pk}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -61,6 +61,21 @@ class Numbering:
         except IntegrityError:  # a concurrent first create made it
             return Counter.objects.get(project=project, name=name)
 
+    def resync(self, *, project: Project, model, at: dt.datetime | None = None) -> None:
+        """Move the counter above the highest number stored (after a duplicate
+        number: a database filled without its counter). Own transaction."""
+        year = self._year(project, at) if self.yearly else None
+        rows = model._default_manager.filter(project=project)
+        if year is not None:
+            rows = rows.filter(**{self.year_field: year})
+        highest = rows.aggregate(m=Max(self.number_field))["m"] or 0
+        with transaction.atomic():
+            counter = Counter.objects.select_for_update().filter(project=project, name=self.counter_name(year)).first()
+            if counter is None:
+                self._create(project, self.counter_name(year), model, year)
+            elif counter.value < highest:
+                Counter.objects.filter(pk=counter.pk).update(value=highest)
+
     def display(self, number: int | None, *, year: int | None = None) -> str:
         if number is None:
             return ""

@@ -15,7 +15,7 @@ PART = Part(
     order=0,
     urls="propdesk.core.urls",
     url_prefix="",
-    api_router="propdesk.core.api:router",
+    api_router=("propdesk.core.api:router", "propdesk.core.api_attachments:router"),
     tones={"occupied": "ok", "vacant": "muted", "rented": "info", "renovating": "warn"},
     groups=[NavGroup("home", "", order=0), NavGroup("estate", _("Estate"), order=90)],
     nav=[

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from propdesk.common.rights import as_actor
+from propdesk.core import zones
 from propdesk.core.models import Department, Project, Rank, ResidentAccount, Staff
 
 
@@ -53,31 +55,27 @@ def project_for(user, code: str | None) -> Project:
     project = visible_projects(user).filter(code=code).first()
     if project is None:
         raise Http404
+    zones.learn(project)  # the API request's time zone is this project's (core.zones)
     return project
 
 
 def is_staff_in(user, project: Project) -> bool:
-    if user.is_superuser:
-        return True
-    staff = staff_of(user)
-    return staff is not None and staff.projects.filter(pk=project.pk).exists()
+    return as_actor(user).serves(project.pk) and (as_actor(user).is_staff)
 
 
 def rank_of(user) -> int:
-    if user.is_superuser:
-        return Rank.GM
-    staff = staff_of(user)
-    return staff.rank if staff else 0
+    actor = as_actor(user)
+    return Rank.GM if actor.superuser else actor.rank
 
 
 def is_manager(user) -> bool:
     """Project manager or above (物业经理, 主管副总, 总经理)."""
-    return rank_of(user) >= Rank.MANAGER
+    return as_actor(user).is_manager
 
 
 def in_department_kind(user, kind: str) -> bool:
-    staff = staff_of(user)
-    return bool(staff and staff.department_id and staff.department.kind == kind)
+    actor = as_actor(user)
+    return actor.staff_id is not None and actor.department_kind == kind
 
 
 def is_front_desk(user) -> bool:
@@ -88,18 +86,17 @@ def is_front_desk(user) -> bool:
 def sees_personal_data(user) -> bool:
     """Full phone and ID numbers: managers and customer-service supervisors,
     who call residents back and check identities; everyone else sees masks."""
-    if user.is_superuser or is_manager(user):
-        return True
-    staff = staff_of(user)
-    return bool(staff and staff.rank >= Rank.SUPERVISOR and is_front_desk(user))
+    actor = as_actor(user)
+    return actor.is_manager or (actor.rank >= Rank.SUPERVISOR and actor.front_desk)
 
 
 def may_manage_estate(user, project: Project) -> bool:
     """Import/edit buildings, units and people; edit the calendar."""
-    if user.is_superuser:
+    actor = as_actor(user)
+    if actor.superuser:
         return True
-    senior_front_desk = is_front_desk(user) and rank_of(user) >= Rank.SUPERVISOR
-    return is_staff_in(user, project) and (is_manager(user) or senior_front_desk)
+    senior_front_desk = actor.front_desk and actor.rank >= Rank.SUPERVISOR
+    return actor.serves(project.pk) and actor.is_staff and (actor.is_manager or senior_front_desk)
 
 
 def mask_phone(phone: str | None) -> str:

@@ -8,10 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils import timezone
 
-from propdesk.core.models import AuditLog, CalendarDay, Counter, Project, WorkingPeriod
+from propdesk.core.models import AuditLog, CalendarDay, Project, WorkingPeriod
 
 
 def _jsonable(value):
@@ -74,15 +74,35 @@ def audit_record(
     )
 
 
+def audit_rows(actor, project: Project | None, rows: list[tuple[str, str, object, dict | None, dict | None]]) -> int:
+    """Many audit rows at once: (action, object_type, object_id, old, new) each,
+    old/new reduced to the changed keys (imports write one row per record)."""
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    objs = []
+    for action, object_type, object_id, old, new in rows:
+        old, new = changed(old, new)
+        objs.append(
+            AuditLog(
+                at=now,
+                actor=user,
+                project_id=project.pk if project else None,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                old=old,
+                new=new,
+            )
+        )
+    AuditLog.objects.bulk_create(objs, batch_size=IMPORT_BATCH)
+    return len(objs)
+
+
 def counter_next(*, project: Project, name: str) -> int:
-    """Next number of a per-project sequence, under a row lock (T-1). Must run
-    inside the caller's transaction so a rolled-back create releases nothing
-    twice and a committed number is never reused."""
-    assert transaction.get_connection().in_atomic_block, "counter_next needs a transaction"
-    counter, _ = Counter.objects.get_or_create(project=project, name=name)
-    Counter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
-    counter = Counter.objects.select_for_update().get(pk=counter.pk)
-    return counter.value
+    """Next number of a per-project sequence (T-1); see core.numbering.Numbering."""
+    from propdesk.core.numbering import Numbering
+
+    return Numbering(name).next(project=project)
 
 
 # ---------------------------------------------------------------- calendar
@@ -207,7 +227,7 @@ def estate_import(*, project: Project, actor, data: bytes, today: dt.date | None
         errors = header_errors + plan.errors
         if errors:
             return ImportResult(errors=errors, truncated=plan.truncated)
-        counts = _apply_estate_plan(project, plan, existing)
+        counts = _apply_estate_plan(project, plan, existing, actor)
         audit_record(
             actor=actor,
             action="estate.imported",
@@ -224,10 +244,13 @@ def _diff_update(current: dict, wanted: dict) -> dict:
     return {k: v for k, v in wanted.items() if v is not None and current.get(k) != v}
 
 
-def _apply_estate_plan(project, plan, existing) -> dict:
+def _apply_estate_plan(project, plan, existing, actor=None) -> dict:
+    """Store the plan; every unit, person and occupancy created or changed
+    leaves its own audit row, so the unit and person pages show their history."""
     from propdesk.core.models import Building, Occupancy, Person, Unit
 
     counts = {}
+    trail: list[tuple[str, str, object, dict | None, dict | None]] = []
 
     def tally(kind, creates, updates, total):
         counts[kind] = {"created": creates, "updated": updates, "unchanged": total - creates - updates}
@@ -277,6 +300,11 @@ def _apply_estate_plan(project, plan, existing) -> dict:
     Unit.objects.bulk_create(new, batch_size=IMPORT_BATCH)
     Unit.objects.bulk_update(changed_rows, fields_, batch_size=IMPORT_BATCH)
     tally("units", len(new), len(changed_rows), len(plan.units))
+    for unit in new:
+        trail.append(("unit.created", "core.unit", unit.pk, None, snapshot(unit, UNIT_AUDIT_FIELDS)))
+    for unit in changed_rows:
+        old = {k: _jsonable(existing.units[unit.code].get(k)) for k in fields_}
+        trail.append(("unit.updated", "core.unit", unit.pk, _named(old), snapshot(unit, UNIT_AUDIT_FIELDS)))
     unit_ids = {code: u["id"] for code, u in existing.units.items()}
     unit_ids.update({u.code: u.pk for u in new})
     if any(u.pk is None for u in new):  # a backend that cannot return ids from bulk inserts
@@ -312,6 +340,11 @@ def _apply_estate_plan(project, plan, existing) -> dict:
     if any(p.pk is None for _, p in new):
         raise RuntimeError("the database did not return ids from a bulk insert")
     file_pk.update({index: p.pk for index, p in new})
+    for _index, person in new:
+        trail.append(("person.created", "core.person", person.pk, None, snapshot(person, PERSON_AUDIT_FIELDS)))
+    for person in changed_rows:
+        old = {k: existing.people[person.pk].get(k) for k in fields_}
+        trail.append(("person.updated", "core.person", person.pk, old, snapshot(person, PERSON_AUDIT_FIELDS)))
 
     # Occupancies
     new, changed_rows = [], []
@@ -338,7 +371,39 @@ def _apply_estate_plan(project, plan, existing) -> dict:
     Occupancy.objects.bulk_create(new, batch_size=IMPORT_BATCH)
     Occupancy.objects.bulk_update(changed_rows, ["end"], batch_size=IMPORT_BATCH)
     tally("occupancies", len(new), len(changed_rows), len(plan.occupancies))
+    unit_codes = {pk: code for code, pk in unit_ids.items()}
+    names = dict(Person.objects.filter(pk__in={o.person_id for o in new + changed_rows}).values_list("pk", "name"))
+    for occ, action in [(o, "added") for o in new] + [(o, "ended") for o in changed_rows]:
+        facts = {"role": occ.role, "start": _jsonable(occ.start), "end": _jsonable(occ.end)}
+        trail.append(
+            (
+                f"unit.occupant_{action}",
+                "core.unit",
+                occ.unit_id,
+                None,
+                {"person": names.get(occ.person_id, ""), **facts},
+            )
+        )
+        trail.append(
+            (
+                f"person.unit_{action}",
+                "core.person",
+                occ.person_id,
+                None,
+                {"unit": unit_codes.get(occ.unit_id, ""), **facts},
+            )
+        )
+    audit_rows(actor, project, trail)
     return counts
+
+
+UNIT_AUDIT_FIELDS = ["code", "entrance", "room", "floor", "area", "use", "state"]
+PERSON_AUDIT_FIELDS = ["name", "phone", "phone2", "id_type", "id_number", "email", "note"]
+
+
+def _named(values: dict) -> dict:
+    """building_id → building, as snapshot() names relation fields by attname."""
+    return {k: v for k, v in values.items() if k != "building_id"}
 
 
 # ---------------------------------------------------------------- calendar editing (managers)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from propdesk.core import views
+from propdesk.core import views, views_attachments
 
 app_name = "core"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_detail, name="unit"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("estate/", include("propdesk.core.urls_estate")),
+    path("attachments/add/", views_attachments.attachment_add, name="attachment-add"),
+    path("attachments/<int:pk>/file/", views_attachments.attachment_file, name="attachment-file"),
+    path("attachments/<int:pk>/thumbnail/", views_attachments.attachment_thumbnail, name="attachment-thumbnail"),
 ]

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -36,6 +37,14 @@ from propdesk.core.throttle import login_allowed, login_failed, login_succeeded
 SEARCH_LIMIT = 20  # units and people each: the box is for finding one record, not browsing
 SEARCH_MAX_LENGTH = 64
 HISTORY_LIMIT = 50
+# Keys of audit data that are not model fields.
+AUDIT_KEY_NAMES = {
+    "person": _lazy("person"),
+    "unit": _lazy("unit"),
+    "role": _lazy("role"),
+    "start": _lazy("from"),
+    "end": _lazy("to"),
+}
 _MAX_PK = 2**63 - 1  # larger ids overflow the database integer and are simply not found
 
 
@@ -57,9 +66,9 @@ def is_staff_user(user) -> bool:
 def _demo_logins():
     if not (settings.DEBUG or getattr(settings, "SHOW_DEMO_LOGINS", False)):
         return None
-    from propdesk.core.demo import DEMO_PASSWORD, USERS
+    from propdesk.core.demo import DEMO_PASSWORD, login_list
 
-    return {"password": DEMO_PASSWORD, "users": [(u[0], u[1]) for u in USERS] + [("yz", _("resident of 1-1-101"))]}
+    return {"password": DEMO_PASSWORD, "users": login_list()}
 
 
 @require_http_methods(["GET", "POST"])
@@ -197,12 +206,33 @@ def _split(occupancies):
     return now, before
 
 
-def _audit_rows(object_type: str, pk: int):
-    return list(
+def _audit_rows(object_type: str, pk: int, model):
+    """The record's own recorded changes, newest first, each with its label
+    and "field: old → new" lines in the reader's language."""
+    from propdesk.common.history import labels
+
+    rows = list(
         AuditLog.objects.filter(object_type=object_type, object_id=str(pk))
         .select_related("actor")
         .order_by("-at", "-id")[:HISTORY_LIMIT]
     )
+    fields = {f.name: f for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
+    names = {name: str(f.verbose_name) for name, f in fields.items()}
+    names.update({k: str(v) for k, v in AUDIT_KEY_NAMES.items()})
+    shown = {name: dict(f.flatchoices) for name, f in fields.items() if getattr(f, "choices", None)}
+    shown["role"] = dict(Occupancy.Role.choices)
+
+    def value(key, raw):
+        return shown.get(key, {}).get(raw, raw)
+
+    for row in rows:
+        row.label = labels.label(row.action)
+        old, new = row.old or {}, row.new or {}
+        row.changes = [
+            (names.get(k, k), value(k, old.get(k)) if k in old else None, value(k, v)) for k, v in new.items()
+        ]
+        row.changes += [(names.get(k, k), value(k, v), None) for k, v in old.items() if k not in new]
+    return rows
 
 
 @login_required
@@ -229,7 +259,7 @@ def unit_detail(request, pk: int):
     before.sort(key=lambda o: (o.end, o.id), reverse=True)
     context = {"unit": unit, "now": now, "before": before if staff else [], "staff_view": staff}
     if staff:
-        context["history"] = _audit_rows("core.unit", unit.pk)
+        context["history"] = _audit_rows("core.unit", unit.pk, Unit)
         if apps.is_installed("propdesk.tickets"):
             context["has_tickets"] = unit.tickets.exists()
     return render(request, "core/unit_detail.html", context)
@@ -261,5 +291,5 @@ def person_detail(request, pk: int):
         "staff_view": staff,
     }
     if staff:
-        context["history"] = _audit_rows("core.person", person.pk)
+        context["history"] = _audit_rows("core.person", person.pk, Person)
     return render(request, "core/person_detail.html", context)

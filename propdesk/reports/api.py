@@ -2,7 +2,7 @@
 
 `GET /reviews/weekly`, `GET /reports/complaints/monthly`,
 `POST /reports/complaints/monthly/signoff`. Thin: rights from
-reports.permissions, figures from reports.selectors, writes via reports.services."""
+reports.rights, figures from reports.selectors, writes via reports.services."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pydantic import Field
 
 from propdesk.common.errors import Forbidden
 from propdesk.reports import selectors, services
-from propdesk.reports.permissions import may_read_reports, may_sign_off, report_project
+from propdesk.reports.rights import may_read_reports, may_sign_off, report_project
 from propdesk.web.api import idempotent_create
 
 router = Router(tags=["reports"])

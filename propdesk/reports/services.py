@@ -6,9 +6,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from propdesk.common.errors import BadInput, Conflict
+from propdesk.common import records
+from propdesk.common.clean import Cleaner
+from propdesk.common.errors import BadInput, Conflict, NotFound
+from propdesk.common.rights import as_actor
 from propdesk.core.models import Project
 from propdesk.core.services import audit_record
+from propdesk.reports import rights
 from propdesk.reports.models import MonthlySignoff, ReviewNote
 from propdesk.reports.selectors import Period
 from propdesk.tickets.models import Ticket
@@ -19,13 +23,11 @@ COMMENT_MAX = 5000
 
 def review_note_add(*, ticket: Ticket, actor, week: str, text: str) -> ReviewNote:
     """T-13: record a case that cannot be handled, for the manager to decide."""
-    text = (text or "").strip()
-    if not text:
-        raise BadInput(_("Write what cannot be handled and why."), {"text": [_("This field is required.")]})
-    if "\x00" in text:
-        raise BadInput(_("The note has invalid characters."), {"text": [_("Remove the NUL characters.")]})
-    if len(text) > NOTE_MAX:
-        raise BadInput(_("The note is too long."), {"text": [_("At most %(n)d characters.") % {"n": NOTE_MAX}]})
+    rights.check(actor, "review_note")
+    records.get("tickets.ticket").get(as_actor(actor), ticket.pk)  # not visible: 404
+    c = Cleaner(_("Write what cannot be handled and why."))
+    text = c.text("text", text, max_length=NOTE_MAX, required=True)
+    c.raise_if_any()
     with transaction.atomic():
         note = ReviewNote.objects.create(
             project_id=ticket.project_id, ticket=ticket, week=week, text=text, author=actor
@@ -38,6 +40,9 @@ def monthly_signoff(
     *, project: Project, period: Period, actor, comment: str = "", corrective_action: str = ""
 ) -> MonthlySignoff:
     """T-13/T-20: the manager's comment and signature on a month; once only."""
+    rights.check(actor, "signoff")
+    if not as_actor(actor).serves(project.pk):
+        raise NotFound(_("No such project."))
     comment = (comment or "").strip()
     corrective_action = (corrective_action or "").strip()
     errors = {}

@@ -1,6 +1,6 @@
 """Review and report pages: the Monday review (T-13), the monthly complaint
 report with Excel export and sign-off (T-13, T-20), the manager dashboard.
-Thin: rights from reports.permissions, figures from reports.selectors,
+Thin: rights from reports.rights, figures from reports.selectors,
 writes via reports.services."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from propdesk.reports.labels import (
     STATUS_LABELS,
     label,
 )
-from propdesk.reports.permissions import may_read_reports, may_sign_off, may_write_review_note, report_project
+from propdesk.reports.rights import may_read_reports, may_sign_off, may_write_review_note, report_project
 from propdesk.tickets.models import Ticket
 from propdesk.web.components import DANGER, OK, Chart, Column, Table
 from propdesk.web.pages import submit_once

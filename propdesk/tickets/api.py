@@ -10,8 +10,9 @@ from ninja import Status as Answer
 from propdesk.common.errors import BadInput, Conflict, NotFound
 from propdesk.common.paging import keyset_page
 from propdesk.core.permissions import project_for
-from propdesk.tickets import selectors, services, workflow
-from propdesk.tickets.models import Kind, Severity, Status, TicketEvent
+from propdesk.tickets import lists, selectors, services, workflow
+from propdesk.tickets.lists import TICKET_LIST
+from propdesk.tickets.models import TicketEvent
 from propdesk.tickets.schemas import (
     CompleteIn,
     DispatchIn,
@@ -30,6 +31,7 @@ from propdesk.tickets.schemas import (
     ticket_out,
 )
 from propdesk.web.api import ERRORS, Action, add_actions, body_doc, idempotent_create, parse_body, required
+from propdesk.web.lists import api_bind, query_schema
 
 router = Router(tags=["tickets"])
 
@@ -117,44 +119,24 @@ def _fresh(user, ticket_id: int) -> dict:
     return ticket_out(user, selectors.ticket_for(user, ticket_id), with_actions=True)
 
 
-class TicketFilter(Schema):
-    project: str | None = None
-    status: str | None = None
-    kind: str | None = None
-    severity: str | None = None
-    department: str | None = None
-    overdue: bool | None = None
-    cursor: str | None = None
-    limit: int = 50
+TicketQuery = query_schema(
+    TICKET_LIST,
+    "TicketQuery",
+    extra={"project": (str | None, None), "cursor": (str | None, None), "limit": (int, 50)},
+)
 
 
 @router.get("/tickets", response={200: TicketList, **ERRORS})
-def ticket_list(request, filters: Query[TicketFilter]):
-    """Tickets the caller may see, newest first; `status=open` means any open status."""
+def ticket_list(request, filters: Query[TicketQuery]):
+    """Tickets the caller may see, newest first, with the ticket list spec's
+    filters (a bad value is a 400 naming it); `status=open` means any open status."""
     user = request.user
     project = _project(user, filters.project) if filters.project else None  # empty = every visible project
-    qs = selectors.tickets_visible_to(user, project)
-    if filters.status:
-        if filters.status == "open":
-            qs = qs.filter(status__in=[s.value for s in workflow.OPEN])
-        elif filters.status in Status.values:
-            qs = qs.filter(status=filters.status)
-        else:
-            raise _bad("status", _("Choose one of: %(choices)s.") % {"choices": ", ".join([*Status.values, "open"])})
-    if filters.kind:
-        if filters.kind not in Kind.values:
-            raise _bad("kind", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Kind.values)})
-        qs = qs.filter(kind=filters.kind)
-    if filters.severity:
-        if filters.severity not in Severity.values:
-            raise _bad("severity", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Severity.values)})
-        qs = qs.filter(severity=filters.severity)
-    if filters.department:
-        qs = qs.filter(department__code=_code(filters.department) or "")
-    if filters.overdue is not None:
-        condition = selectors.overdue_condition()
-        qs = qs.filter(condition) if filters.overdue else qs.exclude(condition)
-    rows, cursor = keyset_page(selectors.with_details(qs), order=("-id",), cursor=filters.cursor, limit=filters.limit)
+    bound = api_bind(TICKET_LIST, filters, lists.context(user, project))
+    qs = bound.apply(selectors.tickets_visible_to(user, project))
+    rows, cursor = keyset_page(
+        selectors.with_details(qs), order=bound.order, cursor=filters.cursor, limit=filters.limit
+    )
     return {"items": [ticket_out(user, t) for t in rows], "next_cursor": cursor}
 
 

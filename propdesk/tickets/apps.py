@@ -11,6 +11,7 @@ class TicketsConfig(AppConfig):
         from django.urls import reverse
 
         from propdesk.common import records
+        from propdesk.core import attachments
         from propdesk.sla import hooks
         from propdesk.tickets.models import Ticket
         from propdesk.tickets.rights import visible_to
@@ -33,3 +34,8 @@ class TicketsConfig(AppConfig):
             )
 
         TICKETS.listen(deadlines)
+        attachments.allow_residents(Ticket)  # photos of a leak from the resident's own request
+
+        from propdesk.core import demo_activity
+
+        demo_activity.register("tickets", "propdesk.tickets.demo:seed_activity")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from propdesk.core.models import Department, Person, Staff, Unit
 from propdesk.core.permissions import mask_phone
-from propdesk.tickets.models import Capability, Category, Channel, Kind, Severity, Status
+from propdesk.tickets.models import Capability, Category, Channel, Kind, Severity
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
@@ -207,6 +206,12 @@ class ResidentRepairForm(forms.Form):
     requested_by = forms.DateTimeField(
         label=_("Please come before"), required=False, widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
     )
+    # Checked by core.attachments (type sniffed from the bytes, size and pixel limits).
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -353,32 +358,3 @@ ACTION_LABELS = {
     "instruct": _("Record a leader's instruction"),
     "signoff": _("Manager sign-off"),
 }
-
-
-class FilterForm(forms.Form):
-    """Filters shared by the board, the list and the export; all optional and forgiving."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("all"))] + Kind.choices, required=False)
-    severity = forms.ChoiceField(
-        label=_("Complaint class"), choices=[("", _("all"))] + Severity.choices, required=False
-    )
-    status = forms.ChoiceField(
-        label=pgettext_lazy("ticket field", "Status"), choices=[("", _("all"))] + Status.choices, required=False
-    )
-    department = forms.ChoiceField(label=_("Department"), required=False)
-    building = forms.ChoiceField(label=_("Building"), required=False)
-    category = forms.ChoiceField(label=_("Category"), choices=[("", _("all"))] + Category.choices, required=False)
-    date_from = forms.DateField(
-        label=_("Registered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
-        from propdesk.core.models import Building
-
-        depts = Department.objects.filter(project=project).order_by("code").values_list("code", "name")
-        self.fields["department"].choices = [("", _("all"))] + list(depts)
-        buildings = Building.objects.filter(project=project).order_by("code").values_list("code", "name")
-        self.fields["building"].choices = [("", _("all"))] + [(c, n or c) for c, n in buildings]

@@ -251,10 +251,9 @@ def ticket_out(user, t, *, with_actions: bool = False) -> dict:
     }
 
 
-# Staff notes, reasons and leaders' instructions are internal; a resident sees
-# them only on the events addressed to them (the answer, their own visit).
-_INTERNAL_KEYS = frozenset({"note", "reason", "instruction", "text"})
-_RESIDENT_READABLE = frozenset({"create", "answer", "visit"})
+# A resident reads the notes of the events addressed to them (the answer,
+# their own visit, their registration); other notes are internal.
+RESIDENT_READABLE = frozenset({"ticket.created", "ticket.answered", "ticket.visited"})
 
 
 def is_resident_viewer(user) -> bool:
@@ -272,17 +271,17 @@ def is_resident_viewer(user) -> bool:
 
 
 def event_out(e, *, for_resident: bool = False) -> dict:
+    from propdesk.common.history import labels, resident_view
     from propdesk.tickets.workflow import CODE_TO_ACTION
 
-    action = CODE_TO_ACTION.get(e.action, e.action)
     data = e.data
-    if for_resident and action not in _RESIDENT_READABLE and isinstance(data, dict):
-        data = {k: v for k, v in data.items() if k not in _INTERNAL_KEYS}
+    if for_resident:
+        data = resident_view(data, readable=e.action in RESIDENT_READABLE)
     return {
         "at": e.at,
         "actor": e.actor.username if e.actor_id else None,
-        "action": action,
+        "action": CODE_TO_ACTION.get(e.action, e.action),
         "code": e.action,
-        "label": display.event_label(e.action),
+        "label": labels.label(e.action),
         "data": data,
     }

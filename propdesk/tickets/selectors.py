@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.common.errors import NotFound
+from propdesk.common.lists import ListContext
 from propdesk.common.rights import as_actor
 from propdesk.tickets import workflow
+from propdesk.tickets.lists import BOARD_DEFAULTS, BOARD_FILTERS, TICKET_LIST
 from propdesk.tickets.models import Instruction, Ticket
 from propdesk.tickets.rights import visible_to
 from propdesk.tickets.workflow import TICKETS, close_blockers, close_missing_actions, close_refusal  # noqa: F401
@@ -79,24 +81,22 @@ def board_queryset(project, *, kind=None, severity=None, department=None, buildi
 
 
 def board_filter(project, *, kind=None, severity=None, department=None, building=None, status=None) -> QuerySet:
-    """The open tickets of the board with its filters, nothing annotated: the
-    board page sorts and pages them itself (the `next_due` aggregate groups
-    every open ticket, too slow for a page)."""
-    qs = Ticket.objects.filter(project=project)
-    qs = qs.filter(status=status) if status else qs.filter(status__in=workflow.OPEN)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if severity:
-        qs = qs.filter(severity=severity)
-    if department:
-        qs = qs.filter(department__code=department) if isinstance(department, str) else qs.filter(department=department)
-    if building:
-        qs = (
-            qs.filter(unit__building__code=building)
-            if isinstance(building, str)
-            else qs.filter(unit__building=building)
-        )
-    return qs
+    """The open tickets of the board with its filters (the ticket list spec),
+    nothing annotated: the board page sorts and pages them itself (the
+    `next_due` aggregate groups every open ticket, too slow for a page).
+    `department` and `building` may be objects or codes; `status` narrows to
+    one status; a bad value is a BadInput naming it."""
+    values = {
+        "kind": kind,
+        "severity": severity,
+        "status": status,
+        "department": getattr(department, "code", department),
+        "building": getattr(building, "code", building),
+    }
+    bound = TICKET_LIST.bind(
+        values, ListContext(project=project), strict=True, only=BOARD_FILTERS, defaults=BOARD_DEFAULTS
+    )
+    return bound.apply(Ticket.objects.filter(project=project))
 
 
 def action_refusal(ticket: Ticket, action: str) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,47 +137,58 @@ def ticket_create(
     details = _clean_extra(c, project, kind, extra)
     c.raise_if_any()
 
-    with transaction.atomic():
-        now = timezone.now()
-        ticket = Ticket.objects.create(
-            project=project,
-            number=TICKET_NUMBERS.next(project=project, at=now, model=Ticket),
-            kind=kind,
-            severity=severity,
-            category=category,
-            status=Status.NEW,
-            unit=unit,
-            location=location,
-            reporter=reporter,
-            reporter_name=reporter_name,
-            reporter_phone=reporter_phone,
-            channel=channel,
-            description=description,
-            requested_by=requested_by,
-            urgent=urgent,
-            urgent_cause=urgent_cause,
-            paid=paid,
-            fee=fee,
-            created_at=now,
-            updated_at=now,
-            created_by=who.user if who.user_id else None,
-            **details,
-        )
-        data = {
-            "number": ticket.number,
-            "kind": kind,
-            "severity": severity or None,
-            "category": category or None,
-            "unit": unit.code if unit else None,
-            "channel": channel,
-            "urgent": ticket.urgent,
-            "paid": paid,
-            "fee": str(fee) if fee is not None else None,
-            "requested_by": _iso(requested_by),
-            "capability": ticket.capability or None,
-        }
-        TICKETS.record_event(record=ticket, actor=who, action="create", at=now, data=data)
-    return ticket
+    def store():
+        with transaction.atomic():
+            now = timezone.now()
+            ticket = Ticket.objects.create(
+                project=project,
+                number=TICKET_NUMBERS.next(project=project, at=now, model=Ticket),
+                kind=kind,
+                severity=severity,
+                category=category,
+                status=Status.NEW,
+                unit=unit,
+                location=location,
+                reporter=reporter,
+                reporter_name=reporter_name,
+                reporter_phone=reporter_phone,
+                channel=channel,
+                description=description,
+                requested_by=requested_by,
+                urgent=urgent,
+                urgent_cause=urgent_cause,
+                paid=paid,
+                fee=fee,
+                created_at=now,
+                updated_at=now,
+                created_by=who.user if who.user_id else None,
+                **details,
+            )
+            data = {
+                "number": ticket.number,
+                "kind": kind,
+                "severity": severity or None,
+                "category": category or None,
+                "unit": unit.code if unit else None,
+                "channel": channel,
+                "urgent": ticket.urgent,
+                "paid": paid,
+                "fee": str(fee) if fee is not None else None,
+                "requested_by": _iso(requested_by),
+                "capability": ticket.capability or None,
+            }
+            TICKETS.record_event(record=ticket, actor=who, action="create", at=now, data=data)
+        return ticket
+
+    try:
+        return store()
+    except IntegrityError as exc:
+        # A number already taken: the counter lags behind the numbers stored (a
+        # database filled without it). Move it past them and try once more.
+        if "number" not in str(exc) and "ticket_number_unique" not in str(exc):
+            raise
+        TICKET_NUMBERS.resync(project=project, model=Ticket)
+        return store()
 
 
 def _resident_person(who):

@@ -11,9 +11,10 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import DateTimeField, OuterRef, Q, Subquery, Value
+from django.db import transaction
+from django.db.models import DateTimeField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
@@ -23,15 +24,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from propdesk.common import excel
 from propdesk.common.errors import DomainError, NotFound
 from propdesk.common.history import changes_described, timeline
 from propdesk.common.paging import keyset_page
-from propdesk.common.rights import as_actor
+from propdesk.core.attachments import attachment_add
 from propdesk.core.models import Department, Unit
 from propdesk.core.permissions import mask_phone, resident_of, shown_phone, staff_of
 from propdesk.core.selectors import current_occupancies, unit_search, units_with_occupants
 from propdesk.sla.models import Timer
-from propdesk.tickets import selectors, services
+from propdesk.tickets import lists, selectors, services
 from propdesk.tickets.forms import (
     ACTION_FORMS,
     ACTION_LABELS,
@@ -40,22 +42,21 @@ from propdesk.tickets.forms import (
     SEVERITY_HELP,
     CompleteForm,
     DispatchForm,
-    FilterForm,
     IntakeForm,
     ResidentRepairForm,
 )
+from propdesk.tickets.lists import BOARD_DEFAULTS, BOARD_FILTERS, INBOX_FILTERS, TICKET_LIST
 from propdesk.tickets.models import Category, Channel, Kind, Status, Ticket
-from propdesk.tickets.rights import visible_to
-
-# The API's list of events whose notes a resident reads (the answer, their visit): one list for both.
-from propdesk.tickets.schemas import _RESIDENT_READABLE as RESIDENT_READABLE_ACTIONS
+from propdesk.tickets.schemas import RESIDENT_READABLE
+from propdesk.tickets.slips import SLIPS
 from propdesk.tickets.workflow import TICKETS
 from propdesk.web.api import status_of
 from propdesk.web.components import Fact, action_forms, facts, when
+from propdesk.web.lists import export_response, list_form, page, pager, querystring
 from propdesk.web.pages import refuse_form, submit_once
+from propdesk.web.slips import slip_page
 
 PAGE_SIZE = 30
-EXPORT_LIMIT = 10000
 # Sorts tickets without a running timer after all others, keeping keyset cursors comparable.
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 INBOX_STATUSES = (Status.DISPATCHED, Status.ACCEPTED, Status.REOPENED)
@@ -151,52 +152,6 @@ def safe_next(request, default):
     return default
 
 
-def apply_filters(qs, data, *, search=True):
-    """The filters of FilterForm (already validated) on a ticket queryset."""
-    if data.get("kind"):
-        qs = qs.filter(kind=data["kind"])
-    if data.get("severity"):
-        qs = qs.filter(severity=data["severity"])
-    if data.get("status"):
-        qs = qs.filter(status=data["status"])
-    if data.get("department"):
-        qs = qs.filter(department__code=data["department"])
-    if data.get("building"):
-        qs = qs.filter(unit__building__code=data["building"])
-    if data.get("category"):
-        qs = qs.filter(category=data["category"])
-    if data.get("date_from"):
-        qs = qs.filter(created_at__date__gte=data["date_from"])
-    if data.get("date_to"):
-        qs = qs.filter(created_at__date__lte=data["date_to"])
-    q = (data.get("q") or "").strip() if search else ""
-    if q:
-        cond = Q(description__contains=q) | Q(reporter_name__contains=q) | Q(unit__code__startswith=q)
-        cond |= Q(location__contains=q)
-        if q.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
-            cond |= Q(number=int(q)) | Q(reporter_phone__contains=q)
-        qs = qs.filter(cond)
-    return qs
-
-
-def filter_form(request):
-    form = FilterForm(request.GET or None, project=request.project)
-    if not form.is_bound:
-        return form, {}
-    form.is_valid()  # a bad value drops only its own filter; the valid ones still apply
-    return form, form.cleaned_data
-
-
-def querystring(request, **changes):
-    params = request.GET.copy()
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = value
-    return params.urlencode()
-
-
 # ---------------------------------------------------------------- intake
 
 
@@ -269,17 +224,8 @@ def lookup(request):
 @require_GET
 def board(request):
     """Dispatcher board: open tickets by the nearest running deadline, breached first in line."""
-    form, data = filter_form(request)
-    qs = selectors.board_filter(
-        request.project,
-        kind=data.get("kind") or None,
-        severity=data.get("severity") or None,
-        department=data.get("department") or None,
-        building=data.get("building") or None,
-        status=data.get("status") or None,
-    )
-    visible = visible_to(as_actor(request.user))
-    qs = qs.filter(visible) if visible is not None else qs.none()
+    form = list_form(request, TICKET_LIST, lists.context(request), only=BOARD_FILTERS, defaults=BOARD_DEFAULTS)
+    qs = form.bound.apply(selectors.tickets_visible_to(request.user, request.project))
     rows, next_cursor = _page_by_keys(
         request, with_due_key(qs), ("due_key", "id"), for_rows(selectors.with_details(Ticket.objects.all()))
     )
@@ -287,22 +233,12 @@ def board(request):
     return render(
         request,
         "tickets/board.html",
-        {
-            "form": form,
-            "rows": rows,
-            "next_cursor": next_cursor,
-            "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
-            "far_future": FAR_FUTURE,
-        },
+        {"form": form, "rows": rows, "far_future": FAR_FUTURE, **pager(request, next_cursor)},
     )
 
 
 def _page(request, qs, order):
-    try:
-        return keyset_page(qs, order=order, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
-    except DomainError:
-        messages.error(request, _("That page link is out of date; showing the first page."))
-        return keyset_page(qs, order=order, cursor=None, limit=PAGE_SIZE)
+    return page(request, qs, order, size=PAGE_SIZE)
 
 
 def _page_by_keys(request, qs, order, rows_qs):
@@ -338,11 +274,13 @@ def inbox(request):
     """A department's inbox: what is dispatched to it, to accept and complete (phone-sized)."""
     staff = staff_of(request.user)
     department = staff.department if staff and staff.department_id else None
+    form = list_form(request, TICKET_LIST, lists.context(request), only=INBOX_FILTERS)
     rows, next_cursor = [], None
     if department is not None:
         qs = selectors.tickets_visible_to(request.user, request.project).filter(
             department=department, status__in=INBOX_STATUSES
         )
+        qs = form.bound.apply(qs)
         rows, next_cursor = _page_by_keys(request, with_due_key(qs), ("due_key", "id"), for_rows(Ticket.objects.all()))
         annotate_rows(rows)
         for t in rows:
@@ -350,111 +288,29 @@ def inbox(request):
     return render(
         request,
         "tickets/inbox.html",
-        {
-            "department": department,
-            "rows": rows,
-            "next_cursor": next_cursor,
-            "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
-            "leak": Category.LEAK,
-        },
+        {"department": department, "form": form, "rows": rows, "leak": Category.LEAK, **pager(request, next_cursor)},
     )
 
 
 @staff_page
 @require_GET
 def ticket_list(request):
-    """All tickets the user may see, with filters; the same filters feed the Excel export."""
-    form, data = filter_form(request)
-    qs = apply_filters(selectors.tickets_visible_to(request.user, request.project), data)
-    rows, next_cursor = _page(request, for_rows(qs), ("-id",))
+    """All tickets the user may see, with the ticket list spec's filters, search and sorts."""
+    form = list_form(request, TICKET_LIST, lists.context(request))
+    qs = form.bound.apply(selectors.tickets_visible_to(request.user, request.project))
+    rows, next_cursor = _page(request, for_rows(qs), form.bound.order)
     annotate_rows(rows)
-    return render(
-        request,
-        "tickets/list.html",
-        {
-            "form": form,
-            "rows": rows,
-            "next_cursor": next_cursor,
-            "more_qs": querystring(request, cursor=next_cursor) if next_cursor else "",
-            "export_qs": querystring(request, cursor=None),
-        },
-    )
+    return render(request, "tickets/list.html", {"form": form, "rows": rows, **pager(request, next_cursor)})
 
 
 @staff_page
 @require_GET
 def export(request):
-    """The filtered list as an Excel workbook (at most EXPORT_LIMIT rows, newest first)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    form, data = filter_form(request)
-    qs = apply_filters(selectors.tickets_visible_to(request.user, request.project), data)
-    qs = qs.select_related("unit", "department", "assignee").order_by("-id")[:EXPORT_LIMIT]
-    tz = timezone.get_current_timezone()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Tickets"))
-    ws.append(
-        [
-            _("No."),
-            _("Registered at"),
-            _("Kind"),
-            _("Complaint class"),
-            _("Category"),
-            _("Status"),
-            _("Unit"),
-            _("Location"),
-            _("Reporter"),
-            _("Phone"),
-            _("Channel"),
-            _("Description"),
-            _("Department"),
-            _("Assignee"),
-            _("Completed at"),
-            _("Closed at"),
-        ]
-    )
-
-    def local(value):
-        return value.astimezone(tz).replace(tzinfo=None) if value else None
-
-    def text(value):
-        # Typed text (descriptions, names) stays text: "=..." must not become a formula in Excel.
-        if not isinstance(value, str):
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        return cell
-
-    for t in qs:
-        ws.append(
-            [
-                text(v)
-                for v in (
-                    t.number,
-                    local(t.created_at),
-                    t.get_kind_display(),
-                    t.get_severity_display(),
-                    t.get_category_display(),
-                    t.get_status_display(),
-                    t.unit.code if t.unit else "",
-                    t.location,
-                    t.reporter_name,
-                    shown_phone(request.user, t.reporter_phone),
-                    t.get_channel_display(),
-                    t.description,
-                    t.department.name if t.department else "",
-                    t.assignee.display_name if t.assignee else "",
-                    local(t.completed_at),
-                    local(t.closed_at),
-                )
-            ]
-        )
-    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="tickets-{request.project.code}-{stamp}.xlsx"'
-    wb.save(response)
-    return response
+    """Exactly the rows the list shows (same filters and sort), as an Excel
+    workbook of at most TICKET_LIST.export_limit rows."""
+    form = list_form(request, TICKET_LIST, lists.context(request))
+    visible = selectors.tickets_visible_to(request.user, request.project)
+    return export_response(TICKET_LIST, form.bound, visible, excel.export_filename("tickets", request.project.code))
 
 
 # ---------------------------------------------------------------- visits
@@ -718,29 +574,11 @@ def instruction_done(request, pk, instruction_id):
     return redirect("tickets:detail", pk=ticket.pk)
 
 
-SLIPS = {
-    "service": "tickets/slip_service.html",  # 工程服务单 / 派工单
-    "report": "tickets/slip_report.html",  # 投诉、维修呈报单 (T-11)
-}
-
-
 @staff_page
 @require_GET
 def slip(request, pk, kind):
-    if kind not in SLIPS:
-        raise Http404
-    ticket = _load(request, pk)
-    paper = "a4" if request.GET.get("paper") == "a4" else "a5"
-    return render(
-        request,
-        SLIPS[kind],
-        {
-            "ticket": ticket,
-            "paper": paper,
-            "phone": shown_phone(request.user, ticket.reporter_phone),
-            "printed_at": timezone.now(),
-        },
-    )
+    """A printed slip of the ticket (tickets.slips: `service`, `report`)."""
+    return slip_page(request, Ticket, pk, SLIPS.get(kind))
 
 
 # ---------------------------------------------------------------- residents
@@ -758,25 +596,31 @@ def mine(request):
     person = resident_of(request.user).person
     units = _resident_units(person)
     status = 200
-    form = ResidentRepairForm(request.POST or None, units=units)
+    form = ResidentRepairForm(request.POST or None, request.FILES or None, units=units)
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
             try:
-                ticket = services.ticket_create(
-                    project=person.project,
-                    actor=request.user,
-                    kind=Kind.REPAIR,
-                    channel=Channel.APP,
-                    unit=d["unit"],
-                    category=d.get("category") or "",
-                    description=d["description"],
-                    requested_by=d.get("requested_by"),
-                    reporter_name=person.name,
-                    reporter_phone=person.phone,
-                )
+                with transaction.atomic():  # a refused photo registers nothing
+                    ticket = services.ticket_create(
+                        project=person.project,
+                        actor=request.user,
+                        kind=Kind.REPAIR,
+                        channel=Channel.APP,
+                        unit=d["unit"],
+                        category=d.get("category") or "",
+                        description=d["description"],
+                        requested_by=d.get("requested_by"),
+                        reporter_name=person.name,
+                        reporter_phone=person.phone,
+                    )
+                    if d.get("photo"):
+                        attachment_add(record=ticket, actor=request.user, upload=d["photo"], kind="photo")
             except DomainError as exc:
                 form.add_error(None, exc.detail)
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error("photo" if field == "file" else None, error)
                 status = status_of(exc)
             else:
                 messages.success(
@@ -801,7 +645,7 @@ def mine_detail(request, pk):
     rows = timeline(
         events,
         for_resident=True,
-        resident_readable=frozenset(TICKETS.step(a).code for a in RESIDENT_READABLE_ACTIONS),
+        resident_readable=RESIDENT_READABLE,
         describe=lambda event, data: [],
         actor_name=lambda event: "",
     )

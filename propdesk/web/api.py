@@ -161,12 +161,15 @@ def _body_digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def idempotent_create(request: HttpRequest, create: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+def idempotent_create(
+    request: HttpRequest, create: Callable[[], tuple[int, Any]], *, digest: str | None = None
+) -> tuple[int, Any]:
     """Run `create()` (returning (status, json-able body)) once per
     Idempotency-Key: a repeat with the same key and body gets the first answer;
     the same key with a different body is a 409. The record is written in the
     create's own transaction, so a concurrent twin either sees it or loses the
-    unique-constraint race and replays it."""
+    unique-constraint race and replays it. `digest` stands for the body where
+    it cannot be read again (a multipart upload: its fields and the file's hash)."""
     key = request.headers.get("Idempotency-Key")
     if not key:
         return create()
@@ -174,7 +177,7 @@ def idempotent_create(request: HttpRequest, create: Callable[[], tuple[int, Any]
     if bad_text(key):
         raise BadInput(_("The Idempotency-Key is not valid."), {"Idempotency-Key": [_("Not a valid key.")]})
     path = request.path[:300]
-    digest = _body_digest(request.body or b"")
+    digest = digest or _body_digest(request.body or b"")
 
     def replay(record):
         if record.body_digest != digest:
@@ -203,9 +206,9 @@ def idempotent_create(request: HttpRequest, create: Callable[[], tuple[int, Any]
     return status, body
 
 
-def created(request, create: Callable[[], Any]) -> Answer:
+def created(request, create: Callable[[], Any], *, digest: str | None = None) -> Answer:
     """A 201 answer for `create()` (returning the record's JSON), honouring Idempotency-Key."""
-    status, body = idempotent_create(request, lambda: (201, create()))
+    status, body = idempotent_create(request, lambda: (201, create()), digest=digest)
     return Answer(status, body)
 
 

@@ -96,7 +96,8 @@ class Part:
     app: str
     urls: str | None = None  # dotted urlconf module
     url_prefix: str = ""  # "tickets/"; "" is the catch-all and is included last
-    api_router: str | None = None  # "module:attribute" of a ninja Router
+    # "module:attribute" of a ninja Router, or several of them
+    api_router: str | Sequence[str] | None = None
     nav: Iterable[NavEntry] = ()
     groups: Iterable[NavGroup] = ()
     widgets: Iterable[Widget] = ()
@@ -183,8 +184,9 @@ class Registry:
     def api_routers(self) -> list[Any]:
         routers = []
         for part in self.parts():
-            if part.api_router:
-                module, _, attr = part.api_router.partition(":")
+            names = [part.api_router] if isinstance(part.api_router, str) else list(part.api_router or ())
+            for name in names:
+                module, _, attr = name.partition(":")
                 routers.append(getattr(importlib.import_module(module), attr or "router"))
         return routers
 

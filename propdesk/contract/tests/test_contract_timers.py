@@ -333,9 +333,19 @@ def test_acknowledged_emergency_does_not_climb(api_as):
     assert [n for n in _notes(api_as("zjl")) if n["ticket"] == t["id"]] == []
 
 
-def test_sla_sweep_exits(demo):
-    call_command("sla_sweep", verbosity=0)
-    call_command("sla_sweep", verbosity=0)
+def test_sla_sweep_applies_all_due_escalations_exits_and_is_idempotent(api_as):
+    t = _made_at(api_as("kefu"), TUE_10, kind="complaint", severity="important")  # forward due 10:30
+
+    def told():
+        return [n for name in ("kefu_zg", "jl", "fz", "zjl") for n in _notes(api_as(name)) if n["ticket"] == t["id"]]
+
+    _sweep(TUE_10 + dt.timedelta(minutes=20))  # nothing due yet: the command still exits
+    assert told() == []
+    _sweep(TUE_10 + dt.timedelta(minutes=40))  # the breach is applied, once, and the command exits
+    first = told()
+    assert len(first) == 1 and first[0]["kind"]
+    _sweep(TUE_10 + dt.timedelta(minutes=41))
+    assert told() == first  # idempotent: nobody is told twice
 
 
 @pytest.mark.pg

@@ -147,8 +147,9 @@ def test_wrong_method_is_405_in_error_shape(api_as):
     assert resp.json()["detail"]
 
 
-def test_nul_in_credentials_is_401_not_500(client, demo):
+def test_nul_in_credentials_is_400_not_500(client, demo):
+    """API.md as amended: a NUL anywhere in a body is a 400 (it was a 401; never a 500)."""
     resp = client.post(
         "/api/v1/auth/token", {"username": "kefu\x00", "password": "demo12345"}, content_type="application/json"
     )
-    assert resp.status_code == 401
+    assert resp.status_code == 400 and "username" in resp.json()["errors"]

@@ -9,6 +9,8 @@ import pytest
 from propdesk.core.models import Occupancy
 from propdesk.testing import login
 
+pytestmark = pytest.mark.browser
+
 SHOTS = Path("/tmp/propdesk-shots")
 PHONE = {"width": 390, "height": 844}
 

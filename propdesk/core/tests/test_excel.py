@@ -71,7 +71,9 @@ def counts_in(project):
     )
 
 
-def test_good_workbook_is_imported_with_one_audit_row(demo):
+def test_good_workbook_is_imported_with_one_summary_row_and_each_record_audited(demo):
+    """One `estate.imported` summary per import, and (issue 7: the unit and person
+    history panels show real changes) one row per unit, person and occupancy stored."""
     before = counts_in(demo)
     audits = AuditLog.objects.count()
     result = estate_import(project=demo, actor=None, data=workbook(**small_estate()))
@@ -88,8 +90,11 @@ def test_good_workbook_is_imported_with_one_audit_row(demo):
     )
     assert Occupancy.objects.get(unit__code="B9-1-102").end.isoformat() == "2025-12-31"
     rows = AuditLog.objects.filter(action="estate.imported")
-    assert AuditLog.objects.count() == audits + 1 and rows.count() == 1
+    # summary + 3 units + 3 people + 3 occupancies seen from the unit and from the person
+    assert AuditLog.objects.count() == audits + 1 + 3 + 3 + 3 * 2 and rows.count() == 1
     assert rows.get().new["counts"]["people"]["created"] == 3
+    trail = AuditLog.objects.filter(object_type="core.unit", object_id=str(unit.pk))
+    assert set(trail.values_list("action", flat=True)) == {"unit.created", "unit.occupant_added"}
 
 
 def test_reimporting_the_same_workbook_updates_instead_of_duplicating(demo):

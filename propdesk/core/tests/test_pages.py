@@ -303,7 +303,10 @@ def test_unit_page_shows_current_and_past_occupants_and_history(demo):
     assert mask_phone(owner.phone) in current and owner.phone not in page
     assert "前任租户甲" in past and "前任租户甲" not in current
     assert "2020-05-31" in past
-    assert "unit.updated" in page and "occupied" in page
+    # The history reads in Chinese: the change's label and the state's name, never raw codes.
+    history = page.split("变更记录", 1)[-1] if "变更记录" in page else page
+    assert "房屋信息变更" in history and "<del>空置</del> → 自住" in history
+    assert "unit.updated" not in page and "occupied" not in history
 
 
 def test_unit_page_links_to_tickets_only_when_there_are_some(demo):

@@ -9,6 +9,8 @@ from django.utils import timezone
 from propdesk.reports.tests import factories as f
 from propdesk.testing import login
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.mark.django_db(transaction=True)
 def test_manager_dashboard_draws_charts_on_a_phone(page, demo):

@@ -56,3 +56,23 @@ def test_t20_two_managers_signing_off_at_once_store_one_signoff():
         t.join(60)
     assert sorted(outcomes) == ["conflict", "conflict", "signed"]
     assert MonthlySignoff.objects.filter(project=project, month=period.first_day).count() == 1
+
+
+@pytest.mark.django_db
+def test_t13_services_check_rights_themselves(demo):
+    """Issue 7: rights are checked in the services, not only by the pages:
+    a technician records no review note, the front desk signs no monthly report."""
+    from propdesk.common.errors import Forbidden
+
+    users = get_user_model().objects
+    t = f.ticket(demo, created_at=f.local(2026, 11, 17, 9))
+    with pytest.raises(Forbidden):
+        services.review_note_add(ticket=t, actor=users.get(username="gc"), week="2026-W47", text="x")
+    with pytest.raises(Forbidden):
+        services.monthly_signoff(
+            project=demo,
+            period=selectors.month_period(demo, "2026-10"),
+            actor=users.get(username="kefu_zg"),
+            comment="x",
+        )
+    assert not ReviewNote.objects.filter(text="x").exists() and not MonthlySignoff.objects.exists()

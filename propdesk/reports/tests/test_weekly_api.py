@@ -136,7 +136,7 @@ def test_missing_project_is_400_and_unknown_project_is_404(api_as, demo):
     resp = client.get(URL)
     assert resp.status_code == 400 and "project" in resp.json()["errors"]
     assert client.get(URL, {"project": "NOPE"}).status_code == 404
-    assert client.get(URL, {"project": "DE\x00MO"}).status_code == 404
+    assert client.get(URL, {"project": "DE\x00MO"}).status_code == 400  # API.md as amended: NUL in a query
 
 
 @pytest.mark.django_db

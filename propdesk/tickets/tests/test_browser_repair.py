@@ -7,6 +7,8 @@ import pytest
 from propdesk.testing import login
 from propdesk.tickets.models import Ticket
 
+pytestmark = pytest.mark.browser
+
 SHOTS = "/tmp/propdesk-shots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

@@ -11,9 +11,18 @@ from hypothesis import HealthCheck, Phase, settings
 
 from propdesk.core.models import ApiToken, Project
 from propdesk.tickets import services
+from propdesk.tickets.models import Instruction
 from propdesk.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(path_regex="^/api/v1/tickets")
+AIMED = {"id", "instruction_id"}  # the ticket routes' path parameters, set to real records in `caller`
+
+
+def _operations():
+    from propdesk.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    return [op for path, ops in paths.items() if path.startswith("/api/v1/tickets") for op in ops.values()]
 
 
 @pytest.fixture
@@ -30,7 +39,8 @@ def keep_connection():
 
 @pytest.fixture
 def caller(demo, keep_connection):
-    """A project manager (may take every action) and a real ticket to aim at."""
+    """A project manager (may take every action) and the real records the path
+    parameters are aimed at: a ticket and a leader's instruction on it."""
     jl = get_user_model().objects.get(username="jl")
     ticket = services.ticket_create(
         project=Project.objects.get(code="DEMO"),
@@ -41,7 +51,16 @@ def caller(demo, keep_connection):
         reporter_name="测试",
         reporter_phone="13800000000",
     )
-    return ApiToken.issue(jl), ticket
+    services.ticket_instruct(ticket=ticket, actor=jl, instruction="今天处理完")
+    instruction = Instruction.objects.get(ticket=ticket)
+    return ApiToken.issue(jl), {"id": ticket.pk, "instruction_id": instruction.pk}
+
+
+def test_every_path_parameter_is_aimed_at_a_real_record():
+    """The fuzzer replaces path parameters by name: a route whose parameter it
+    does not know would only ever be fuzzed with ids that do not exist (404)."""
+    names = {p["name"] for op in _operations() for p in op.get("parameters", []) if p["in"] == "path"}
+    assert names == AIMED
 
 
 @schema.parametrize()
@@ -55,9 +74,12 @@ def caller(demo, keep_connection):
 )
 @pytest.mark.django_db
 def test_ticket_endpoints_never_answer_5xx(case, caller):
-    token, ticket = caller
-    if "ticket_id" in (case.path_parameters or {}):
-        case.path_parameters["ticket_id"] = ticket.pk  # aim the bodies at a real ticket
+    token, records = caller
+    aimed = bool(case.path_parameters)
+    for name in case.path_parameters or {}:
+        case.path_parameters[name] = records[name]  # aim the bodies at real records (KeyError: see AIMED)
     response = case.call(headers={"Authorization": f"Bearer {token}"})
     assert response.status_code < 500, (case.method, case.path, case.body, response.text[:500])
+    # The project manager sees the ticket: a 404 would mean the case never reached it.
+    assert not (aimed and response.status_code == 404), (case.method, case.path, response.text[:300])
     assert response.headers.get("content-type", [""])[0].startswith("application/json")

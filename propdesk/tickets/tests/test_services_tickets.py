@@ -340,3 +340,16 @@ def test_department_staff_do_not_see_other_departments_tickets(demo):
         services.ticket_close(ticket=t, actor=user("gc"))
     with pytest.raises(Forbidden):
         services.ticket_accept(ticket=t, actor=user("kefu"))  # front desk does not sign for engineering
+
+
+def test_t1_numbering_continues_above_numbers_stored_without_a_counter(demo):
+    """Issue 10: a database filled without the counter (bench builds, imports)
+    never hands out a number twice: a missing counter starts above the highest
+    number stored, a lagging one is moved past it, and no create is a 500."""
+    from propdesk.core.models import Counter
+
+    first = repair(demo)
+    Counter.objects.filter(project=demo, name="ticket").delete()
+    assert repair(demo).number == first.number + 1  # created on first use above the highest
+    Counter.objects.filter(project=demo, name="ticket").update(value=1)  # lagging behind
+    assert repair(demo).number == first.number + 2

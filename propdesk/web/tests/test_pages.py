@@ -9,13 +9,16 @@ import re
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from propdesk.common.history import timeline
 from propdesk.core.middleware import SESSION_PROJECT_KEY, CurrentProjectMiddleware
 from propdesk.core.models import Building, Company, Department, IdempotencyRecord, Project, Staff, Unit
+from propdesk.core.permissions import project_for
 from propdesk.tickets import services
 from propdesk.tickets.models import Ticket, TicketEvent
 from propdesk.web.components import Chart, deadline
@@ -199,6 +202,30 @@ def test_every_time_on_a_page_is_in_the_projects_zone(demo, west):
     assert "03-02 08:30 · 电话" in page
     assert 'datetime="2026-03-02T08:30:00+06:00"' in page and "+08:00" not in page  # every time on the page
     assert timezone.get_current_timezone_name() == "Asia/Shanghai"  # and nothing stays activated after
+
+
+def test_the_api_zone_costs_no_query(demo, west):
+    """API calls keep their query counts: the zone is learnt from the project
+    row the endpoint reads anyway; only a time converted before that reads it."""
+    at = dt.datetime(2026, 3, 2, 2, 30, tzinfo=dt.UTC)
+    seen = []
+
+    def endpoint(request):
+        project_for(request.user, "WEST")  # what every endpoint naming a project does
+        with CaptureQueriesContext(connection) as converting:
+            seen.append((timezone.localtime(at).strftime("%H:%M"), timezone.localdate(at).isoformat()))
+        seen.append(len(converting))
+
+    def early(request):  # converts before reading the project: one query for the zone
+        with CaptureQueriesContext(connection) as converting:
+            seen.append(timezone.localtime(at).strftime("%H:%M"))
+        seen.append(len(converting))
+
+    for view in (endpoint, early):
+        request = RequestFactory().get("/api/v1/tickets", {"project": "WEST"})
+        request.user = user("kefu")
+        CurrentProjectMiddleware(view)(request)
+    assert seen == [("08:30", "2026-03-02"), 0, "08:30", 1]
 
 
 def test_the_api_activates_the_zone_of_the_project_in_its_query(demo, west):

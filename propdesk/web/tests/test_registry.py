@@ -147,7 +147,7 @@ SHELL_FILES = [
     "propdesk/templates/nav.html",
     "propdesk/core/templates/core/dashboard.html",
     "propdesk/core/templates/core/resident_home.html",
-    "propdesk/core/context_processors.py",
+    "propdesk/web/context_processors.py",
 ]
 
 
