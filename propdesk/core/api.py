@@ -10,7 +10,7 @@ from propdesk.common.errors import TooManyRequests, Unauthorized
 from propdesk.common.paging import keyset_page
 from propdesk.core import selectors
 from propdesk.core.models import ApiToken, Person, Unit
-from propdesk.core.permissions import project_for, resident_of, staff_of, visible_projects
+from propdesk.core.permissions import project_for, resident_of, sees_phones, staff_of, visible_projects
 from propdesk.core.schemas import MeOut, PersonOut, ProjectOut, TokenIn, TokenOut, UnitOut, person_out, unit_out
 from propdesk.core.throttle import login_allowed, login_failed, login_succeeded
 
@@ -91,7 +91,7 @@ class UnitFilter(Schema):
 def units(request, filters: Query[UnitFilter]):
     project = project_for(request.user, filters.project)
     _staff_only(request)
-    qs = selectors.unit_search(project, _no_nul(filters.q))
+    qs = selectors.unit_search(project, _no_nul(filters.q), phone_fragments=sees_phones(request.user))
     if filters.building:
         qs = qs.filter(building__code=filters.building) if "\x00" not in filters.building else qs.none()
     rows, cursor = keyset_page(
@@ -120,7 +120,9 @@ class PersonFilter(Schema):
 def people(request, filters: Query[PersonFilter]):
     project = project_for(request.user, filters.project)
     _staff_only(request)
-    qs = selectors.people_with_units(selectors.person_search(project, _no_nul(filters.q)))
+    qs = selectors.people_with_units(
+        selectors.person_search(project, _no_nul(filters.q), phone_fragments=sees_phones(request.user))
+    )
     rows, cursor = keyset_page(qs, order=("id",), cursor=filters.cursor, limit=filters.limit)
     return {"items": [person_out(request.user, p, p.occupancies.all()) for p in rows], "next_cursor": cursor}
 

@@ -83,11 +83,23 @@ def is_front_desk(user) -> bool:
     return in_department_kind(user, Department.Kind.CUSTOMER_SERVICE)
 
 
-def sees_personal_data(user) -> bool:
-    """Full phone and ID numbers: managers and customer-service supervisors,
-    who call residents back and check identities; everyone else sees masks."""
+def sees_phones(user) -> bool:
+    """Full phone numbers for the staff who must call people back: customer
+    service (front desk, dispatchers, the duty supervisor). Everyone else sees
+    them masked, except the assignee on their own ticket (`shown_phone(record=)`).
+    API.md conventions as amended."""
     actor = as_actor(user)
-    return actor.is_manager or (actor.rank >= Rank.SUPERVISOR and actor.front_desk)
+    return actor.superuser or (actor.staff_id is not None and actor.front_desk)
+
+
+def sees_id_numbers(user) -> bool:
+    """Full ID numbers for the desk that checks identities (key loans, claims,
+    move-ins); every full view is recorded (`shown_id_number`)."""
+    return sees_phones(user)
+
+
+# Kept for callers that ask the general question.
+sees_personal_data = sees_phones
 
 
 def may_manage_estate(user, project: Project) -> bool:
@@ -120,9 +132,23 @@ def mask_id_number(value: str | None) -> str:
     return "*" * max(len(value) - 2, 0) + value[-2:]
 
 
-def shown_phone(user, phone: str | None) -> str:
-    return (phone or "") if sees_personal_data(user) else mask_phone(phone)
+def shown_phone(user, phone: str | None, *, record=None) -> str:
+    """The phone as `user` may see it; `record` (a ticket) shows it in full to
+    its assignee, who calls the resident about it."""
+    if sees_phones(user):
+        return phone or ""
+    assignee_id = getattr(record, "assignee_id", None)
+    if assignee_id is not None and assignee_id == as_actor(user).staff_id:
+        return phone or ""
+    return mask_phone(phone)
 
 
-def shown_id_number(user, value: str | None) -> str:
-    return (value or "") if sees_personal_data(user) else mask_id_number(value)
+def shown_id_number(user, value: str | None, *, person_id=None) -> str:
+    """The ID number as `user` may see it; a full view is recorded in the audit
+    trail (API.md: every full view of an ID number is recorded)."""
+    if not value or not sees_id_numbers(user):
+        return mask_id_number(value)
+    from propdesk.core.services import id_number_viewed
+
+    id_number_viewed(user=user, person_id=person_id)
+    return value

@@ -111,6 +111,6 @@ def person_out(user, person, occupancies=None) -> dict:
         "phone": shown_phone(user, person.phone),
         "phone2": shown_phone(user, person.phone2),
         "id_type": person.id_type,
-        "id_number": shown_id_number(user, person.id_number),
+        "id_number": shown_id_number(user, person.id_number, person_id=person.pk),
         "units": [{"unit": o.unit.code, "role": o.role, "start": o.start, "end": o.end} for o in (occupancies or [])],
     }

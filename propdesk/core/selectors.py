@@ -21,7 +21,7 @@ def units_with_occupants(qs):
     )
 
 
-def unit_search(project, q: str | None):
+def unit_search(project, q: str | None, *, phone_fragments: bool = True):
     """Units whose code starts with q, or that q's people (person_search: a
     name fragment, or a phone fragment) occupy or occupied.
 
@@ -35,7 +35,9 @@ def unit_search(project, q: str | None):
     if q:
         by_code = Unit.objects.filter(project=project, code__startswith=q).order_by().values("pk")
         by_person = (
-            Occupancy.objects.filter(person__in=person_search(project, q).order_by().values("pk"))
+            Occupancy.objects.filter(
+                person__in=person_search(project, q, phone_fragments=phone_fragments).order_by().values("pk")
+            )
             .order_by()
             .values("unit_id")
         )
@@ -43,9 +45,12 @@ def unit_search(project, q: str | None):
     return qs
 
 
-def person_search(project, q: str | None):
+def person_search(project, q: str | None, *, phone_fragments: bool = True):
     """People whose phone (either number) contains q when q is digits (a dash
-    only after an area code 0xx-), else whose name contains q: `LIKE '%q%'`. On PostgreSQL the name
+    only after an area code 0xx-), else whose name contains q: `LIKE '%q%'`.
+    Without `phone_fragments` (a caller who sees phones masked, API.md) a phone
+    matches only as a whole number: hidden digits are never recoverable by
+    searching for them. On PostgreSQL the name
     condition is preceded by "has all of q's characters", which the GIN index
     over `string_to_array(name, NULL)` answers (migration 0003); phones use the
     pg_trgm index over `phone || ' ' || phone2`."""
@@ -53,7 +58,12 @@ def person_search(project, q: str | None):
     q = (q or "").strip()
     if q:
         if q.replace("-", "").isdigit():
-            if "-" in q and not q.startswith("0"):
+            if not phone_fragments:
+                from propdesk.common.clean import normalise_phone
+
+                whole = normalise_phone(q)
+                qs = qs.filter(Q(phone=whole) | Q(phone2=whole))
+            elif "-" in q and not q.startswith("0"):
                 # "1-1-101" is a unit code: a phone has a dash only after an area
                 # code (0xx-). Trigrams of such a fragment match every number.
                 qs = qs.filter(phone=q)  # the (project, phone) btree

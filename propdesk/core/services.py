@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import decimal
 import uuid
@@ -96,6 +98,38 @@ def audit_rows(actor, project: Project | None, rows: list[tuple[str, str, object
         )
     AuditLog.objects.bulk_create(objs, batch_size=IMPORT_BATCH)
     return len(objs)
+
+
+_id_views: contextvars.ContextVar[list | None] = contextvars.ContextVar("id_views", default=None)
+
+
+@contextlib.contextmanager
+def id_views_batched():
+    """Collect the ID-number views of one request and write them in one insert
+    at its end (the request middleware wraps every request in this)."""
+    token = _id_views.set([])
+    try:
+        yield
+    finally:
+        rows = _id_views.get() or []
+        _id_views.reset(token)
+        if rows:
+            AuditLog.objects.bulk_create(rows)
+
+
+def id_number_viewed(*, user, person_id) -> None:
+    """API.md: every full view of an ID number is recorded."""
+    row = AuditLog(
+        actor=user if user is not None and getattr(user, "is_authenticated", False) else None,
+        action="person.id_number_viewed",
+        object_type="core.person",
+        object_id=str(person_id or ""),
+    )
+    batch = _id_views.get()
+    if batch is None:
+        row.save()
+    else:
+        batch.append(row)
 
 
 def counter_next(*, project: Project, name: str) -> int:

@@ -26,6 +26,7 @@ from propdesk.core.permissions import (
     may_manage_estate,
     project_for,
     resident_of,
+    sees_phones,
     shown_id_number,
     shown_phone,
     staff_of,
@@ -176,9 +177,16 @@ def search(request):
     project = request.project
     units, people = [], []
     if q and project is not None:
-        units = list(selectors.units_with_occupants(selectors.unit_search(project, q).order_by("code"))[:SEARCH_LIMIT])
+        fragments = sees_phones(request.user)  # masked roles find people by the whole number only
+        units = list(
+            selectors.units_with_occupants(
+                selectors.unit_search(project, q, phone_fragments=fragments).order_by("code")
+            )[:SEARCH_LIMIT]
+        )
         people = list(
-            selectors.people_with_units(selectors.person_search(project, q).order_by("name", "id"))[:SEARCH_LIMIT]
+            selectors.people_with_units(
+                selectors.person_search(project, q, phone_fragments=fragments).order_by("name", "id")
+            )[:SEARCH_LIMIT]
         )
         for unit in units:
             unit.current.sort(key=_occupant_order)
@@ -285,7 +293,7 @@ def person_detail(request, pk: int):
         "person": person,
         "phone_shown": shown_phone(user, person.phone),
         "phone2_shown": shown_phone(user, person.phone2),
-        "id_number_shown": shown_id_number(user, person.id_number),
+        "id_number_shown": shown_id_number(user, person.id_number, person_id=person.pk),
         "now": now,
         "before": before,
         "staff_view": staff,

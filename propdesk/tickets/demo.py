@@ -29,7 +29,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from propdesk.apiutils import ApiError
+from propdesk.common.errors import DomainError as ApiError
 from propdesk.core.models import Department, Occupancy, Rank
 from propdesk.sla import services as sla_services
 from propdesk.sla.models import Escalation

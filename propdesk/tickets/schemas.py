@@ -189,7 +189,7 @@ def ticket_out(user, t, *, with_actions: bool = False) -> dict:
         "unit": t.unit.code if t.unit_id else None,
         "location": t.location,
         "reporter_name": t.reporter_name,
-        "reporter_phone": shown_phone(user, t.reporter_phone),
+        "reporter_phone": shown_phone(user, t.reporter_phone, record=t),
         "reporter_department": t.reporter_department,
         "channel": t.channel,
         "description": t.description,

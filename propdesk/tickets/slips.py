@@ -21,7 +21,7 @@ def _code(obj, attr="code") -> str:
 
 
 def _phone(t, ctx) -> str:
-    return shown_phone(ctx.user, t.reporter_phone)
+    return shown_phone(ctx.user, t.reporter_phone, record=t)
 
 
 def _agreed(t, ctx) -> str:

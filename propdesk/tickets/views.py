@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +31,7 @@ from propdesk.common.history import changes_described, timeline
 from propdesk.common.paging import keyset_page
 from propdesk.core.attachments import attachment_add
 from propdesk.core.models import Department, Unit
-from propdesk.core.permissions import mask_phone, resident_of, shown_phone, staff_of
+from propdesk.core.permissions import mask_phone, resident_of, sees_phones, shown_phone, staff_of
 from propdesk.core.selectors import current_occupancies, unit_search, units_with_occupants
 from propdesk.sla.models import Timer
 from propdesk.tickets import lists, selectors, services
@@ -199,7 +200,9 @@ def lookup(request):
     q = (request.GET.get("q") or "").replace("\x00", "").strip()[:64]  # PostgreSQL refuses NUL in text
     rows = []
     if len(q) >= 1:
-        units = units_with_occupants(unit_search(request.project, q).order_by("code"))[:8]
+        units = units_with_occupants(
+            unit_search(request.project, q, phone_fragments=sees_phones(request.user)).order_by("code")
+        )[:8]
         for unit in units:
             occupants = list(unit.current) or [None]
             for occ in occupants:
@@ -381,6 +384,16 @@ def _joined(*parts, sep=" ") -> str:
     return sep.join(str(p) for p in parts if p)
 
 
+def _reporter(request, t):
+    """Name, phone (a call link when this user sees it in full) and department."""
+    phone = shown_phone(request.user, t.reporter_phone, record=t)
+    department = f" · {t.reporter_department}" if t.reporter_department else ""
+    if phone and "*" not in phone:
+        name = t.reporter_name or "—"
+        return format_html('{} <a class="phone" href="tel:{}">{}</a>{}', name, phone, phone, department)
+    return _joined(t.reporter_name or "—", phone) + department
+
+
 def _ticket_facts(request, ticket) -> list[Fact]:
     """What the ticket page says about the ticket, label by label."""
     t = ticket
@@ -405,14 +418,7 @@ def _ticket_facts(request, ticket) -> list[Fact]:
         [
             Fact(_("Registered at"), _joined(when(t.created_at), t.get_channel_display(), creator, sep=" · ")),
             Fact(_("Unit / place"), _joined(t.unit.code if t.unit_id else "", t.location)),
-            Fact(
-                _("Reporter"),
-                _joined(
-                    _joined(t.reporter_name or "—", shown_phone(request.user, t.reporter_phone)),
-                    t.reporter_department,
-                    sep=" · ",
-                ),
-            ),
+            Fact(_("Reporter"), _reporter(request, t)),
             Fact(_("Category"), t.get_category_display(), hide_empty=True),
             Fact(_("Content"), linebreaksbr(t.description, autoescape=True), wide=True),
             Fact(_("Resident's own deadline"), when(t.requested_by), hide_empty=True),

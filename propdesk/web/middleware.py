@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from propdesk.common.clean import bad_text, reject_bad_text
+from propdesk.core.services import id_views_batched
 
 JSON_TYPES = ("application/json",)
 
@@ -30,7 +31,8 @@ class RequestGuardMiddleware:
         field = self._bad_field(request)
         if field is not None:
             return self._refuse(request, field)
-        return self.get_response(request)
+        with id_views_batched():  # the request's ID-number views, recorded in one insert
+            return self.get_response(request)
 
     def _bad_field(self, request) -> str | None:
         if request.method in ("POST", "PUT", "PATCH") and request.META.get("CONTENT_TYPE", "").startswith(JSON_TYPES):

@@ -59,7 +59,7 @@ def test_unknown_project_is_404(api_as):
 
 
 def test_unit_search_finds_owner_of_1_1_101_with_masked_phone(api_as):
-    resp = api_as("kefu").get("/api/v1/units", {"project": "DEMO", "q": "1-1-101"})
+    resp = api_as("gc").get("/api/v1/units", {"project": "DEMO", "q": "1-1-101"})  # a masked role
     assert resp.status_code == 200
     items = resp.json()["items"]
     assert items[0]["code"] == "1-1-101"
@@ -67,10 +67,15 @@ def test_unit_search_finds_owner_of_1_1_101_with_masked_phone(api_as):
     assert "****" in owner["phone"]
 
 
-def test_manager_sees_phone_in_full(api_as):
-    resp = api_as("jl").get("/api/v1/units", {"project": "DEMO", "q": "1-1-101"})
+def test_front_desk_sees_phone_in_full_and_others_masked(api_as):
+    """API.md as amended: the staff who must call people (front desk,
+    dispatchers) see phones in full; other roles, managers included, masked."""
+    resp = api_as("kefu").get("/api/v1/units", {"project": "DEMO", "q": "1-1-101"})
     owner = next(o for o in resp.json()["items"][0]["occupants"] if o["role"] == "owner")
     assert "*" not in owner["phone"] and len(owner["phone"]) == 11
+    resp = api_as("jl").get("/api/v1/units", {"project": "DEMO", "q": "1-1-101"})
+    owner = next(o for o in resp.json()["items"][0]["occupants"] if o["role"] == "owner")
+    assert owner["phone"][3:7] == "****"
 
 
 def test_unit_list_pages_with_a_cursor_and_no_per_row_queries(api_as):

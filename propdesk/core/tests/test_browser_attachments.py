@@ -12,6 +12,8 @@ from propdesk.core.models import Attachment, Department, Unit
 from propdesk.testing import login
 from propdesk.tickets import services
 
+pytestmark = pytest.mark.browser
+
 
 def jpeg() -> bytes:
     out = io.BytesIO()

@@ -195,7 +195,7 @@ def test_english_through_the_language_switch(demo):
 
 def test_search_by_unit_code_finds_owner_with_masked_phone(demo):
     owner = owner_of("1-1-101")
-    resp = logged_in("kefu").get("/search/", {"q": "1-1-101"})
+    resp = logged_in("jl").get("/search/", {"q": "1-1-101"})  # a role that sees phones masked
     assert resp.status_code == 200
     page = text(resp)
     assert owner.name in page
@@ -296,7 +296,7 @@ def test_unit_page_shows_current_and_past_occupants_and_history(demo):
         old={"state": "vacant"},
         new={"state": "occupied"},
     )
-    page = text(logged_in("kefu").get(f"/units/{unit.pk}/"))
+    page = text(logged_in("jl").get(f"/units/{unit.pk}/"))  # a role that sees phones masked
     assert '<th scope="col">姓名</th>' in page
     current, past = page.split("历史住户", 1)
     assert owner.name in current and "业主" in current
@@ -357,14 +357,19 @@ def test_records_of_other_projects_are_not_found(demo, other_project):
 # ---------------------------------------------------------------- person page
 
 
-def test_person_page_masks_for_front_desk_and_shows_full_to_manager(demo):
+def test_person_page_shows_full_to_front_desk_records_the_id_view_and_masks_for_others(demo):
+    """API.md as amended: the front desk calls people and checks identities
+    (full phone and ID, each full ID view recorded); other roles see masks."""
     owner = owner_of("1-1-101")
-    page = text(logged_in("kefu").get(f"/people/{owner.pk}/"))
+    page = text(logged_in("jl").get(f"/people/{owner.pk}/"))
     assert mask_phone(owner.phone) in page and owner.phone not in page
     assert mask_id_number(owner.id_number) in page and owner.id_number not in page
     assert "1-1-101" in page.split("曾关联的房屋")[0]
-    full = text(logged_in("jl").get(f"/people/{owner.pk}/"))
+    views = AuditLog.objects.filter(action="person.id_number_viewed", object_id=str(owner.pk))
+    before = views.count()
+    full = text(logged_in("kefu").get(f"/people/{owner.pk}/"))
     assert owner.phone in full and owner.id_number in full
+    assert views.count() == before + 1 and views.latest("id").actor.username == "kefu"
 
 
 def test_person_page_lists_units_before(demo):

@@ -104,9 +104,9 @@ def test_api_unknown_department_code_matches_nothing(api_as, demo):
 
 def test_phone_fragments_are_searched_only_by_roles_that_see_phones_in_full(api_as, page_as, demo):
     """API.md: a role that sees a phone masked finds people by phone only with
-    the whole number; kefu sees 138****5678, jl sees it in full."""
+    the whole number; jl sees 138****5678, kefu (front desk) sees it in full."""
     t = make(demo, phone="13812345678")
-    for name, fragment_found in (("kefu", False), ("jl", True)):
+    for name, fragment_found in (("jl", False), ("kefu", True)):
         api = api_as(name)
 
         def found(q, api=api):

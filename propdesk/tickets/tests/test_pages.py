@@ -195,8 +195,11 @@ def test_lookup_finds_unit_name_and_phone_fragment(as_user, demo):
     for q in ("1-1-101", owner.name, owner.phone[-6:]):
         page = content(c.get("/tickets/new/lookup/", {"q": q}))
         assert 'data-unit="1-1-101"' in page and owner.name in page, q
-    # kefu is not allowed the full number: the lookup shows only the mask.
-    assert owner.phone not in content(c.get("/tickets/new/lookup/", {"q": "1-1-101"}))
+    # The front desk calls back: the full number. A masked role finds nobody by a fragment.
+    assert owner.phone in content(c.get("/tickets/new/lookup/", {"q": "1-1-101"}))
+    masked = as_user("jl")
+    assert owner.name not in content(masked.get("/tickets/new/lookup/", {"q": owner.phone[-6:]}))
+    assert owner.phone not in content(masked.get("/tickets/new/lookup/", {"q": "1-1-101"}))
 
 
 # ---------------------------------------------------------------- board, inbox
@@ -433,7 +436,7 @@ def test_slips_print_with_number_and_signature_lines(as_user, demo):
 
 
 def test_list_filters_and_excel_export(as_user, demo):
-    """The list and its Excel export use the same filters; phones stay masked for kefu."""
+    """The list and its Excel export use the same filters; phones in full for the front desk only."""
     from openpyxl import load_workbook
 
     a = make_repair(demo, description="导出甲")
@@ -453,7 +456,9 @@ def test_list_filters_and_excel_export(as_user, demo):
     ws = load_workbook(io.BytesIO(resp.content)).active
     rows = list(ws.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][0] == a.number and "导出甲" in rows[1]
-    assert "138****5678" in rows[1]
+    assert "13812345678" in rows[1]
+    masked = as_user("jl").get("/tickets/export.xlsx", {"kind": "repair", "q": "导出"})
+    assert "138****5678" in list(load_workbook(io.BytesIO(masked.content)).active.iter_rows(values_only=True))[1]
     assert c.get("/tickets/", {"date_from": "not-a-date"}).status_code == 200
 
 
