@@ -65,17 +65,11 @@ def on_http_error(request, exc: HttpError):
 
 
 def _register_routers():
-    from propdesk.core.api import router as core_router
+    """Every registered app's router (propdesk.web.registry), core first."""
+    from propdesk.web.registry import registry
 
-    api.add_router("/", core_router)
-    for module in ("propdesk.core.api_attachments", "propdesk.tickets.api", "propdesk.sla.api", "propdesk.reports.api"):
-        try:
-            mod = __import__(module, fromlist=["router"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        api.add_router("/", mod.router)
+    for router in registry.api_routers():
+        api.add_router("/", router)
 
 
 _register_routers()

@@ -1,4 +1,5 @@
-"""Periodic jobs, registered in one place.
+"""Periodic jobs: each app declares its own in its `parts.py`
+(propdesk.web.registry); this module runs them.
 
 The default run (`manage.py serve`) calls them from one in-process thread; on
 several machines Celery beat sends the same functions to workers (see
@@ -11,6 +12,7 @@ import importlib
 import logging
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -27,13 +29,33 @@ class Job:
         return getattr(importlib.import_module(module), func)()
 
 
-JOBS: list[Job] = [
-    Job("sla_sweep", 60, "propdesk.sla.sweep:run_sweep"),
-]
+class RegisteredJobs(Sequence):
+    """Every registered app's jobs, read from the registry when used (so a
+    part registered later is seen, and importing this module needs no apps)."""
+
+    def _jobs(self) -> list[Job]:
+        from propdesk.web.registry import registry
+
+        return registry.jobs()
+
+    def __getitem__(self, index):
+        return self._jobs()[index]
+
+    def __len__(self) -> int:
+        return len(self._jobs())
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(self._jobs())
+
+    def __repr__(self) -> str:
+        return f"JOBS({self._jobs()!r})"
 
 
-def run_forever(stop: threading.Event, jobs: list[Job] | None = None, tick: float = 1.0) -> None:
-    jobs = jobs or JOBS
+JOBS: Sequence[Job] = RegisteredJobs()
+
+
+def run_forever(stop: threading.Event, jobs: Sequence[Job] | None = None, tick: float = 1.0) -> None:
+    jobs = list(jobs if jobs is not None else JOBS)
     next_run = {job.name: 0.0 for job in jobs}
     while not stop.is_set():
         now = time.monotonic()

@@ -78,8 +78,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "propdesk.core.context_processors.shell",
+                "propdesk.web.context_processors.shell",
             ],
+            # The page components and the shell's registry tags (propdesk.web is not an app).
+            "libraries": {"ui": "propdesk.web.templatetags.ui", "shell": "propdesk.web.templatetags.shell"},
         },
     },
 ]

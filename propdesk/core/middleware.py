@@ -1,12 +1,15 @@
-"""Request-wide context: the current project for pages, and the API error shape
+"""Request-wide context: the current project and its time zone, and the API error shape
 for answers Django itself produces (405, 404, 413, 500) under /api/."""
 
 import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from propdesk.common.clean import bad_text
+from propdesk.core import zones
 from propdesk.core.permissions import visible_projects
 
 log = logging.getLogger(__name__)
@@ -16,19 +19,37 @@ SESSION_PROJECT_KEY = "project_code"
 
 class CurrentProjectMiddleware:
     """Sets request.project to the project chosen in the switcher (or the
-    first one the user may see)."""
+    first one the user may see), and shows every time in that project's zone:
+    pages activate `request.project.time_zone`; the API does when the request
+    names a project (`?project=DEMO`). Without one, the site's TIME_ZONE holds."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.project = None
-        if not request.path.startswith("/api/") and request.user.is_authenticated:
+        if request.path.startswith("/api/"):
+            # Whether the caller may see the project is the endpoint's business (404).
+            code = request.GET.get("project")
+            if code and len(code) <= 32 and not bad_text(code):
+                zones.activate_for_code(code)
+            else:
+                return self.get_response(request)
+        elif request.user.is_authenticated:
             projects = visible_projects(request.user)
             code = request.session.get(SESSION_PROJECT_KEY)
             project = projects.filter(code=code).first() if code else None
             request.project = project or projects.order_by("code").first()
-        return self.get_response(request)
+            zone = zones.zone_named(request.project.time_zone) if request.project is not None else None
+            if zone is None:
+                return self.get_response(request)
+            timezone.activate(zone)
+        else:
+            return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            zones.deactivate()
 
 
 _API_STATUS_TEXT = {

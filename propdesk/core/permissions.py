@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from propdesk.common.rights import as_actor
+from propdesk.core import zones
 from propdesk.core.models import Department, Project, Rank, ResidentAccount, Staff
 
 
@@ -54,6 +55,7 @@ def project_for(user, code: str | None) -> Project:
     project = visible_projects(user).filter(code=code).first()
     if project is None:
         raise Http404
+    zones.learn(project)  # the API request's time zone is this project's (core.zones)
     return project
 
 

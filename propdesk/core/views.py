@@ -23,6 +23,7 @@ from propdesk.core import selectors
 from propdesk.core.middleware import SESSION_PROJECT_KEY
 from propdesk.core.models import AuditLog, Occupancy, Person, Unit
 from propdesk.core.permissions import (
+    may_manage_estate,
     project_for,
     resident_of,
     sees_phones,
@@ -118,6 +119,8 @@ def switch_project(request):
 
 @login_required
 def dashboard(request):
+    """Home page: a greeting, then what each app shows this user (propdesk.web.registry).
+    The calendar warning goes only to those who can fix it."""
     resident = resident_of(request.user)
     if resident is not None and not is_staff_user(request.user):
         return resident_home(request, resident)
@@ -130,7 +133,9 @@ def dashboard(request):
             "display_name": (staff.display_name if staff else "")
             or request.user.get_full_name()
             or request.user.username,
-            "calendar_warning": project is not None and calendar_missing_next_year(project),
+            "calendar_warning": project is not None
+            and may_manage_estate(request.user, project)
+            and calendar_missing_next_year(project),
             "next_year": timezone.localdate().year + 1,
         },
     )

@@ -16,6 +16,7 @@ from propdesk.common.errors import DomainError, NotFound
 from propdesk.common.rights import as_actor
 from propdesk.core import attachments
 from propdesk.core.models import Attachment
+from propdesk.web.pages import submit_once
 
 
 def file_response(attachment: Attachment, *, thumbnail: bool = False) -> FileResponse:
@@ -57,6 +58,7 @@ def attachment_thumbnail(request, pk):
 
 @login_required
 @require_POST
+@submit_once
 def attachment_add(request):
     """The upload form of the attachments component: back to where it was
     posted from, with the sentence of a refusal."""

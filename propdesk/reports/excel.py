@@ -53,7 +53,9 @@ def _build(context) -> bytes:
             ],
         ),
         excel.Sheet(
-            _("By kind"), [_("Kind"), _("Tickets")], [(label(KIND_LABELS, k), n) for k, n in report["by_kind"].items()]
+            _("By kind"),
+            [_("Kind"), _("Number of tickets")],
+            [(label(KIND_LABELS, k), n) for k, n in report["by_kind"].items()],
         ),
         excel.Sheet(
             _("Complaints by class"),

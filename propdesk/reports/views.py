@@ -30,6 +30,9 @@ from propdesk.reports.labels import (
 )
 from propdesk.reports.rights import may_read_reports, may_sign_off, may_write_review_note, report_project
 from propdesk.tickets.models import Ticket
+from propdesk.web.components import DANGER, OK, Chart, Column, Table
+from propdesk.web.pages import submit_once
+from propdesk.web.templatetags.ui import percent
 
 
 def _project(request):
@@ -59,6 +62,9 @@ def weekly(request):
     now = timezone.now()
     period, error = _period(request, selectors.week_period, project, "week")
     tickets = selectors.weekly_review(project, period, now)
+    for t in tickets:
+        for timer in t.breached_timers:
+            timer.label = label(METRIC_LABELS, timer.metric)
     previous = selectors.week_period(project, _iso(period, -7))
     following = selectors.week_period(project, _iso(period, 7))
     return render(
@@ -73,8 +79,6 @@ def weekly(request):
             "following": following.label,
             "counts": selectors.review_counts(project, period),
             "may_note": may_write_review_note(request.user),
-            "status_labels": STATUS_LABELS,
-            "metric_labels": METRIC_LABELS,
         },
         status=400 if error else 200,
     )
@@ -87,6 +91,7 @@ def _iso(period, days) -> str:
 
 @login_required
 @require_POST
+@submit_once
 def weekly_note(request, ticket_id: int):
     project = _project(request)
     if not may_write_review_note(request.user):
@@ -142,8 +147,34 @@ def monthly(request):
     project = _project(request)
     period, error = _period(request, selectors.month_period, project, "month")
     context = _monthly_context(request, project, period)
-    context.update({"error": error, "may_sign": may_sign_off(request.user)})
+    report = context["report"]
+    count = Column(_("Number of tickets"), "n", css="num")
+    context.update(
+        {
+            "error": error,
+            "may_sign": may_sign_off(request.user),
+            "by_kind": Table(
+                [Column(_("Kind"), "label"), count],
+                [{"label": label(KIND_LABELS, k), "n": n} for k, n in report["by_kind"].items()],
+            ),
+            "by_severity": Table(
+                [Column(_("Class"), "label"), Column(_("Complaints"), "n", css="num")],
+                [{"label": label(SEVERITY_LABELS, k), "n": n} for k, n in report["complaints_by_severity"].items()],
+            ),
+            "by_metric": Table(_rate_columns(_("Metric")), context["metrics"]),
+            "by_department": Table(_rate_columns(_("Department")), context["departments"]),
+        }
+    )
     return render(request, "reports/monthly.html", context, status=400 if error else 200)
+
+
+def _rate_columns(first):
+    return [
+        Column(first, "label"),
+        Column(_("Met"), "met", css="num"),
+        Column(_("Breached"), "breached", css="num"),
+        Column(_("On-time rate"), lambda row: percent(row["rate"]), css="num"),
+    ]
 
 
 @login_required
@@ -162,6 +193,7 @@ def monthly_export(request):
 
 @login_required
 @require_http_methods(["POST"])
+@submit_once
 def monthly_signoff(request):
     project = _project(request)
     if not may_sign_off(request.user):
@@ -194,21 +226,40 @@ def dashboard(request):
     live = selectors.live_figures(project, now)
     on_time = selectors.on_time(project, period, now)
     breached = selectors.breached_by_metric(project, now)
-    chart = {
-        "status": {
-            "labels": [label(STATUS_LABELS, s) for s in live["open_by_status"]],
-            "values": list(live["open_by_status"].values()),
-        },
-        "breached": {"labels": [label(METRIC_LABELS, m) for m in breached], "values": list(breached.values())},
-        "metric": {
-            "labels": [label(METRIC_LABELS, m) for m in on_time["by_metric"]],
-            "values": [_pct(v["rate"]) for v in on_time["by_metric"].values()],
-        },
-        "department": {
-            "labels": [v["name"] or str(NO_DEPARTMENT) for v in on_time["by_department"].values()],
-            "values": [_pct(v["rate"]) for v in on_time["by_department"].values()],
-        },
-        "names": {"tickets": _("tickets"), "rate": _("on-time rate (%)"), "timers": _("timers")},
+    by_metric = [{"label": label(METRIC_LABELS, m), **v} for m, v in on_time["by_metric"].items()]
+    by_department = [{"label": v["name"] or str(NO_DEPARTMENT), **v} for v in on_time["by_department"].values()]
+    tickets_list = reverse("tickets:list")
+    charts = {
+        "status": Chart(
+            labels=[label(STATUS_LABELS, s) for s in live["open_by_status"]],
+            values=list(live["open_by_status"].values()),
+            name=_("tickets"),
+            links=[f"{tickets_list}?{urlencode({'status': s})}" for s in live["open_by_status"]],
+            empty=_("No open tickets."),
+        ),
+        "breached": Chart(
+            labels=[label(METRIC_LABELS, m) for m in breached],
+            values=list(breached.values()),
+            name=_("time limits"),
+            tone=DANGER,
+            empty=_("No time limit is breached now."),
+        ),
+        "metric": Chart(
+            labels=[row["label"] for row in by_metric],
+            values=[_pct(row["rate"]) for row in by_metric],
+            name=_("on-time rate"),
+            percent=True,
+            tone=OK,
+            empty=_("No time limit fell due this month yet."),
+        ),
+        "department": Chart(
+            labels=[row["label"] for row in by_department],
+            values=[_pct(row["rate"]) for row in by_department],
+            name=_("on-time rate"),
+            percent=True,
+            tone=OK,
+            empty=_("No time limit fell due this month yet."),
+        ),
     }
     return render(
         request,
@@ -217,10 +268,9 @@ def dashboard(request):
             "project": project,
             "period": period,
             "live": live,
-            "on_time": on_time,
-            "chart": chart,
-            "metric_labels": METRIC_LABELS,
-            "status_labels": STATUS_LABELS,
+            "charts": charts,
+            "by_metric": Table(_rate_columns(_("Metric")), by_metric, empty="—"),
+            "by_department": Table(_rate_columns(_("Department")), by_department, empty="—"),
             "now": now,
             "month": period.label,
         },

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from propdesk.common import records
 from propdesk.common.errors import DomainError, Forbidden
 from propdesk.common.paging import keyset_page
 from propdesk.common.rights import as_actor
@@ -21,10 +22,11 @@ from propdesk.sla.policy import FIGURES
 @login_required
 @require_GET
 def notifications(request):
+    """The notification centre: newest first, "more" by cursor, each leading to its record."""
     unread = request.GET.get("unread") == "true"
     try:
         rows, next_cursor = keyset_page(
-            selectors.notifications_for(request.user, unread=unread),
+            selectors.notifications_for(request.user, unread=unread).select_related("project"),
             order=("-id",),
             cursor=request.GET.get("cursor"),
             limit=50,
@@ -34,7 +36,8 @@ def notifications(request):
     actor = as_actor(request.user)
     rows = selectors.with_records(rows)
     for n in rows:
-        n.url = selectors.record_url(n, actor)
+        n.record_url = selectors.record_url(n, actor)
+        n.record_title = n.title
     return render(
         request,
         "sla/notifications.html",

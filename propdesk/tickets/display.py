@@ -5,30 +5,31 @@ from __future__ import annotations
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from propdesk.tickets.models import Capability
 
-# Dotted event codes (TicketEvent.action) → what the timeline shows.
+# Dotted event codes (TicketEvent.action) → what the timeline shows. Their own
+# context: "dispatched" as an event is not the status, "follow-up visit" not the timer.
 EVENT_LABELS = {
-    "ticket.created": gettext_lazy("registered"),
-    "ticket.triaged": gettext_lazy("judged valid or invalid"),
-    "ticket.dispatched": gettext_lazy("dispatched"),
-    "ticket.accepted": gettext_lazy("signed for by the department"),
-    "ticket.followed_up": gettext_lazy("followed up"),
-    "ticket.answered": gettext_lazy("answered the resident"),
-    "ticket.completed": gettext_lazy("work reported done"),
-    "ticket.slip_returned": gettext_lazy("signed service slip returned"),
-    "ticket.visited": gettext_lazy("follow-up visit"),
-    "ticket.closed": gettext_lazy("closed"),
-    "ticket.held": gettext_lazy("put on hold"),
-    "ticket.resumed": gettext_lazy("resumed"),
-    "ticket.reopened": gettext_lazy("reopened"),
-    "ticket.cancelled": gettext_lazy("cancelled"),
-    "ticket.acknowledged": gettext_lazy("escalation acknowledged"),
-    "ticket.instructed": gettext_lazy("leader's instruction"),
-    "ticket.signed_off": gettext_lazy("manager's sign-off"),
-    "ticket.instruction_done": gettext_lazy("leader's instruction carried out"),
+    "ticket.created": pgettext_lazy("ticket event", "registered"),
+    "ticket.triaged": pgettext_lazy("ticket event", "judged valid or invalid"),
+    "ticket.dispatched": pgettext_lazy("ticket event", "dispatched"),
+    "ticket.accepted": pgettext_lazy("ticket event", "signed for by the department"),
+    "ticket.followed_up": pgettext_lazy("ticket event", "followed up"),
+    "ticket.answered": pgettext_lazy("ticket event", "answered the resident"),
+    "ticket.completed": pgettext_lazy("ticket event", "work reported done"),
+    "ticket.slip_returned": pgettext_lazy("ticket event", "signed service slip returned"),
+    "ticket.visited": pgettext_lazy("ticket event", "follow-up visit"),
+    "ticket.closed": pgettext_lazy("ticket event", "closed"),
+    "ticket.held": pgettext_lazy("ticket event", "put on hold"),
+    "ticket.resumed": pgettext_lazy("ticket event", "resumed"),
+    "ticket.reopened": pgettext_lazy("ticket event", "reopened"),
+    "ticket.cancelled": pgettext_lazy("ticket event", "cancelled"),
+    "ticket.acknowledged": pgettext_lazy("ticket event", "escalation acknowledged"),
+    "ticket.instructed": pgettext_lazy("ticket event", "leader's instruction"),
+    "ticket.signed_off": pgettext_lazy("ticket event", "manager's sign-off"),
+    "ticket.instruction_done": pgettext_lazy("ticket event", "leader's instruction carried out"),
 }
 
 # API action names → the verb on a button and in "cannot … now" sentences.

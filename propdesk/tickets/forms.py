@@ -145,16 +145,16 @@ class IntakeForm(forms.Form):
         if not (data.get("reporter_phone") or "").strip():
             self.add_error("reporter_phone", _("Enter a phone number to call back."))
         if kind == Kind.COMPLAINT and not data.get("severity"):
-            self.add_error("severity", _("Choose the complaint class (T-7)."))
+            self.add_error("severity", _("Choose the complaint class."))
         if kind == Kind.REPAIR:
             if data.get("capability") == Capability.SCHEDULE and not data.get("agreed_at"):
                 self.add_error("agreed_at", _("Agree a time with the resident."))
             if data.get("capability") == Capability.NOT_OFFERED and not (data.get("capability_note") or "").strip():
                 self.add_error("capability_note", _("Give the resident a reason."))
         if data.get("paid") and data.get("fee") is None:
-            self.add_error("fee", _("Tell the resident the fee first (T-5)."))
+            self.add_error("fee", _("Tell the resident the fee first."))
         if data.get("urgent") and not (data.get("urgent_cause") or "").strip():
-            self.add_error("urgent_cause", _("Record the cause of the stoppage (T-6)."))
+            self.add_error("urgent_cause", _("Record the cause of the stoppage."))
         return data
 
     def service_kwargs(self) -> dict:

@@ -17,8 +17,10 @@ from django.db.models import DateTimeField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from propdesk.common import excel
 from propdesk.common.errors import DomainError, NotFound
+from propdesk.common.history import changes_described, timeline
 from propdesk.common.paging import keyset_page
 from propdesk.core.attachments import attachment_add
 from propdesk.core.models import Department, Unit
@@ -47,15 +50,20 @@ from propdesk.tickets.forms import (
 )
 from propdesk.tickets.lists import BOARD_DEFAULTS, BOARD_FILTERS, INBOX_FILTERS, TICKET_LIST
 from propdesk.tickets.models import Category, Channel, Kind, Status, Ticket
+from propdesk.tickets.schemas import RESIDENT_READABLE
 from propdesk.tickets.slips import SLIPS
+from propdesk.tickets.workflow import TICKETS
 from propdesk.web.api import status_of
+from propdesk.web.components import Fact, action_forms, facts, when
 from propdesk.web.lists import export_response, list_form, page, pager, querystring
+from propdesk.web.pages import refuse_form, submit_once
 from propdesk.web.slips import slip_page
 
 PAGE_SIZE = 30
 # Sorts tickets without a running timer after all others, keeping keyset cursors comparable.
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 INBOX_STATUSES = (Status.DISPATCHED, Status.ACCEPTED, Status.REOPENED)
+VISIT_CHANNEL_LABELS = {"phone": gettext_lazy("phone call"), "home": gettext_lazy("home visit")}
 TIMER_STATE_LABELS = {
     "running": gettext_lazy("running"),
     "paused": gettext_lazy("paused"),
@@ -153,6 +161,7 @@ def safe_next(request, default):
 
 @staff_page
 @require_http_methods(["GET", "POST"])
+@submit_once
 def intake(request):
     """Phone intake (T-3 … T-7, T-14): one screen, keyboard only if the agent wishes."""
     project = request.project
@@ -351,35 +360,109 @@ def visits(request):
 # ---------------------------------------------------------------- ticket page and actions
 
 
-def _detail_context(request, ticket, *, bound_action=None, bound_form=None):
+def _detail_context(request, ticket, *, bound=None):
+    """The ticket page, composed of components: facts, deadlines, the
+    timeline (propdesk.common.history.timeline) and the allowed actions."""
     actions = selectors.allowed_actions(ticket, request.user)
-    forms = {}
-    for action in actions:
-        if action == bound_action and bound_form is not None:
-            forms[action] = bound_form
-        else:
-            forms[action] = _action_form(action, None, ticket)
-    events = list(ticket.events.select_related("actor").order_by("id"))
-    label = _event_label()
+    events = ticket.events.select_related("actor", "actor__staff").order_by("id")
     departments = dict(Department.objects.filter(project=ticket.project).values_list("code", "name"))
-    for e in events:
-        e.label = label(e.action)
-        e.details = _event_details(e.data or {}, departments)
+    now = timezone.now()
     return {
         "ticket": ticket,
-        "phone": shown_phone(request.user, ticket.reporter_phone, record=ticket),
+        "facts": _ticket_facts(request, ticket),
         "timers": label_timers(ticket.timers.order_by("due_at", "id")),
-        "events": events,
+        "timeline": timeline(events, describe=lambda event, data: _event_details(event, data, departments)),
         "instructions": list(ticket.instructions.select_related("given_by", "done_by")),
-        "actions": [(a, ACTION_LABELS.get(a, a), forms[a], a in PRIMARY_ACTIONS or a == bound_action) for a in actions],
+        "actions": action_forms(
+            actions,
+            form_for=lambda action: _action_form(action, None, ticket),
+            label_for=lambda action: ACTION_LABELS.get(action, action),
+            url_for=lambda action: reverse("tickets:act", args=[ticket.pk, action]),
+            primary=PRIMARY_ACTIONS,
+            bound=bound,
+        ),
         "can_follow": "follow" in actions,
-        "blockers": selectors.close_blockers(ticket) if ticket.status not in (Status.CLOSED,) else [],
-        "leak": Category.LEAK,
-        "now": timezone.now(),
+        "blockers": selectors.close_blockers(ticket) if ticket.status != Status.CLOSED else [],
+        "now": now,
     }
 
 
-def _event_details(data, departments):
+def _joined(*parts, sep=" ") -> str:
+    return sep.join(str(p) for p in parts if p)
+
+
+def _reporter(request, t):
+    """Name, phone (a call link when this user sees it in full) and department."""
+    phone = shown_phone(request.user, t.reporter_phone, record=t)
+    department = f" · {t.reporter_department}" if t.reporter_department else ""
+    if phone and "*" not in phone:
+        name = t.reporter_name or "—"
+        return format_html('{} <a class="phone" href="tel:{}">{}</a>{}', name, phone, phone, department)
+    return _joined(t.reporter_name or "—", phone) + department
+
+
+def _ticket_facts(request, ticket) -> list[Fact]:
+    """What the ticket page says about the ticket, label by label."""
+    t = ticket
+    creator = (t.created_by.first_name or t.created_by.username) if t.created_by_id else ""
+    capability = ""
+    if t.capability:
+        agreed = _joined(_("agreed time"), when(t.agreed_at)) if t.agreed_at else ""
+        capability = _joined(t.get_capability_display(), agreed, t.capability_note, sep=" · ")
+    completed = ""
+    if t.completed_at:
+        leak = _joined(_("leak test"), when(t.leak_test_at)) if t.leak_test_at else ""
+        completed = _joined(when(t.completed_at), leak, sep=" · ")
+    visit = ""
+    if t.visited_at:
+        visit = _joined(when(t.visited_at), _("Satisfied") if t.visit_satisfied else _("Not satisfied"), sep=" · ")
+    if t.valid is None:
+        judgement = _("not judged yet")
+    else:
+        judgement = _("Valid complaint") if t.valid else _("Invalid complaint")
+    complaint = t.kind == Kind.COMPLAINT
+    return facts(
+        [
+            Fact(_("Registered at"), _joined(when(t.created_at), t.get_channel_display(), creator, sep=" · ")),
+            Fact(_("Unit / place"), _joined(t.unit.code if t.unit_id else "", t.location)),
+            Fact(_("Reporter"), _reporter(request, t)),
+            Fact(_("Category"), t.get_category_display(), hide_empty=True),
+            Fact(_("Content"), linebreaksbr(t.description, autoescape=True), wide=True),
+            Fact(_("Resident's own deadline"), when(t.requested_by), hide_empty=True),
+            Fact(_("Checked with engineering"), capability, hide_empty=True),
+            Fact(_("Paid special service"), f"¥{t.fee}") if t.paid else None,
+            Fact(_("Cause of the stoppage"), t.urgent_cause, wide=True) if t.urgent else None,
+            Fact(_("Judgement"), judgement) if complaint else None,
+            Fact(_("When and where it happened"), _joined(when(t.event_at), t.event_place), hide_empty=True)
+            if complaint
+            else None,
+            Fact(
+                _("Complained about"),
+                _joined(t.complained_about, t.complained_department.name if t.complained_department_id else ""),
+                hide_empty=True,
+            )
+            if complaint
+            else None,
+            Fact(_("Resident's demand"), t.demand, wide=True, hide_empty=True) if complaint else None,
+            Fact(
+                _("Department"),
+                _joined(
+                    t.department.name if t.department_id else "—",
+                    t.assignee.display_name if t.assignee_id else "",
+                    sep=" · ",
+                ),
+            ),
+            Fact(_("Completed at"), completed, hide_empty=True),
+            Fact(_("Signed slip returned"), when(t.slip_returned_at) or _("not yet"))
+            if t.kind in (Kind.REPAIR, Kind.COMPLAINT)  # the kinds that close on a signed slip
+            else None,
+            Fact(_("Follow-up visit"), visit, hide_empty=True),
+            Fact(_("Closed at"), when(t.closed_at), hide_empty=True),
+        ]
+    )
+
+
+def _event_details(event, data, departments):
     """The few event data worth a word on the timeline, beyond notes and reasons."""
     out = []
     if data.get("department"):
@@ -388,20 +471,15 @@ def _event_details(data, departments):
         out.append(data["assignee"])
     if data.get("valid") is not None and "valid" in data:
         out.append(_("Valid complaint") if data["valid"] else _("Invalid complaint"))
-    if data.get("channel") in ("phone", "home"):
-        out.append(_("phone call") if data["channel"] == "phone" else _("home visit"))
+    channel = data.get("channel")
+    if event.action == TICKETS.step("visit").code and channel in VISIT_CHANNEL_LABELS:
+        out.append(str(VISIT_CHANNEL_LABELS[channel]))  # how the resident was visited
+    elif event.action == TICKETS.step("create").code and channel in Channel.values:
+        out.append(str(Channel(channel).label))  # how the request came in
     if data.get("satisfied") is not None and "satisfied" in data:
         out.append(_("Satisfied") if data["satisfied"] else _("Not satisfied"))
+    out.extend(changes_described(data))
     return out
-
-
-def _event_label():
-    """One translated display map for event codes (owned by the domain code when present)."""
-    try:
-        from propdesk.tickets.display import EVENT_LABELS
-    except ImportError:  # pragma: no cover - the domain module is the normal source
-        EVENT_LABELS = {}
-    return lambda code: EVENT_LABELS.get(code, code)
 
 
 # Where a request usually goes, to preselect on the dispatch form (the dispatcher may change it).
@@ -421,7 +499,10 @@ def _action_form(action, data, ticket):
             form.initial["department"] = _usual_department(form, ticket)
         return form
     if form_class is CompleteForm:
-        return form_class(data, prefix=action, ticket=ticket)
+        form = form_class(data, prefix=action, ticket=ticket)
+        if ticket.category != Category.LEAK:
+            del form.fields["leak_test_at"]  # asked only of leak repairs (T-15)
+        return form
     return form_class(data, prefix=action)
 
 
@@ -459,6 +540,7 @@ def detail(request, pk):
 
 @staff_page
 @require_POST
+@submit_once
 def act(request, pk, action):
     """Run one action through its service; on refusal show the ticket with the sentence."""
     if action not in ACTION_FORMS:
@@ -475,21 +557,19 @@ def act(request, pk, action):
             service(ticket=ticket, actor=request.user, **kwargs)
         except DomainError as exc:
             status = status_of(exc)
-            form.add_error(None, exc.detail)
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            refuse_form(form, exc)
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
             return redirect(safe_next(request, reverse("tickets:detail", args=[ticket.pk])))
     ticket = _load(request, pk)
-    context = _detail_context(request, ticket, bound_action=action, bound_form=form)
+    context = _detail_context(request, ticket, bound=(action, form))
     context["refused"] = (ACTION_LABELS[action], [str(e) for errs in form.errors.values() for e in errs])
     return render(request, "tickets/detail.html", context, status=status)
 
 
 @staff_page
 @require_POST
+@submit_once
 def instruction_done(request, pk, instruction_id):
     """T-14: a leader's instruction reported carried out."""
     ticket = _load(request, pk)
@@ -523,6 +603,7 @@ def _resident_units(person):
 
 @resident_page
 @require_http_methods(["GET", "POST"])
+@submit_once
 def mine(request):
     """A resident's own requests, and a repair request for their unit."""
     person = resident_of(request.user).person
@@ -570,9 +651,22 @@ def mine(request):
 @resident_page
 @require_GET
 def mine_detail(request, pk):
+    """A resident's own request: what it is, where it stands, and its history
+    without staff notes (the resident filter of propdesk.common.history.timeline)."""
     ticket = _load(request, pk)
-    events = list(ticket.events.order_by("id"))
-    label = _event_label()
-    for e in events:
-        e.label = label(e.action)
-    return render(request, "tickets/mine_detail.html", {"ticket": ticket, "events": events})
+    events = ticket.events.order_by("id")
+    rows = timeline(
+        events,
+        for_resident=True,
+        resident_readable=RESIDENT_READABLE,
+        describe=lambda event, data: [],
+        actor_name=lambda event: "",
+    )
+    about = facts(
+        [
+            Fact(_("Registered at"), when(ticket.created_at)),
+            Fact(_("Unit / place"), _joined(ticket.unit.code if ticket.unit_id else "", ticket.location)),
+            Fact(_("Content"), linebreaksbr(ticket.description, autoescape=True), wide=True),
+        ]
+    )
+    return render(request, "tickets/mine_detail.html", {"ticket": ticket, "facts": about, "timeline": rows})
