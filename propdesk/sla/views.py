@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from propdesk.common import records
 from propdesk.common.errors import DomainError, Forbidden
 from propdesk.common.paging import keyset_page
 from propdesk.common.rights import as_actor
