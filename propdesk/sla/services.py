@@ -11,10 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from propdesk.common.errors import BadInput, Forbidden, NotFound
-from propdesk.core.permissions import is_manager, is_staff_in
+from propdesk.common.errors import BadInput, NotFound
 from propdesk.core.services import audit_record
-from propdesk.sla import notify
+from propdesk.sla import notify, rights
 from propdesk.sla.models import Notification, Policy
 from propdesk.sla.policy import DEFAULT_FIGURES, FIGURES, OFF, OPTIONAL, figures_with_defaults, normalise, valid_spec
 
@@ -48,8 +47,7 @@ def policy_create_version(*, project, actor, figures: dict) -> Policy:
     left out keeps its value in the current version (its default when none):
     a client written before an app registered its figures still works. Only
     the project manager and above may change time limits."""
-    if not (is_manager(actor) and is_staff_in(actor, project)):
-        raise Forbidden(_("Only the project manager or above may change time limits."))
+    rights.check(actor, "policy", project)
     if not isinstance(figures, dict):
         raise BadInput(_("Some time limits are not valid."), {"figures": [_("Required.")]})
     errors = {}
@@ -124,8 +122,7 @@ def webhook_set(
     from propdesk.sla import transports
     from propdesk.sla.models import Webhook
 
-    if not (is_manager(actor) and is_staff_in(actor, project)):
-        raise Forbidden(_("Only the project manager or above may change the webhook."))
+    rights.check(actor, "webhook", project)
     url = (url or "").strip()
     secret = (secret or "").strip()
     name = (name or "").strip()
@@ -197,8 +194,7 @@ def delivery_retry_now(*, actor, delivery_id: int) -> bool:
     from propdesk.core.permissions import visible_projects
     from propdesk.sla.models import Delivery, DeliveryState
 
-    if not is_manager(actor):
-        raise Forbidden(_("Only the project manager or above may see deliveries."))
+    rights.check(actor, "deliveries")
     if not 0 < delivery_id < 2**63:
         raise NotFound(_("Not found."))
     updated = (

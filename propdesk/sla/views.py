@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from propdesk.common.errors import DomainError, Forbidden
 from propdesk.common.paging import keyset_page
 from propdesk.common.rights import as_actor
-from propdesk.core.permissions import is_manager, visible_projects
-from propdesk.sla import selectors, services, transports
+from propdesk.core.permissions import visible_projects
+from propdesk.sla import rights, selectors, services, transports
 from propdesk.sla.models import Policy, Webhook
 from propdesk.sla.policy import FIGURES
 
@@ -77,7 +77,7 @@ def unread_badge(request):
 @require_http_methods(["GET", "POST"])
 def policy(request):
     project = request.project
-    if project is None or not is_manager(request.user):
+    if project is None or not rights.may(request.user, "policy", project):
         raise PermissionDenied(_("Only the project manager or above may see and change time limits."))
     errors = {}
     if request.method == "POST":
@@ -146,7 +146,7 @@ def webhook(request):
 @login_required
 @require_GET
 def deliveries(request):
-    if not is_manager(request.user):
+    if not rights.may(request.user, "deliveries"):
         raise PermissionDenied(_("Only the project manager or above may see deliveries."))
     qs = selectors.deliveries_for(visible_projects(request.user))
     state = request.GET.get("state")
