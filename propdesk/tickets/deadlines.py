@@ -42,9 +42,7 @@ from propdesk.common import records
 from propdesk.core.models import Rank
 from propdesk.core.permissions import is_manager, rank_of
 from propdesk.sla import deadlines
-from propdesk.sla.metrics import label as metric_label
 from propdesk.sla.models import Reason, TimerState
-from propdesk.sla.notify import local_time
 from propdesk.tickets.models import Kind, Severity, Status, Ticket
 
 FORWARD, ANSWER, RESOLVE = "forward", "answer", "resolve"
@@ -109,30 +107,6 @@ def _summary(ticket) -> str:
     return ticket.description[:80] if ticket.description else ""
 
 
-def message(escalation, ticket) -> str:
-    """The sentence the recipient reads (stored, in Chinese: sla renders it under zh-hans)."""
-    what = {"ticket": str(ticket), "label": _label(ticket)}
-    timer = escalation.timer
-    if escalation.reason == Reason.EMERGENCY:
-        text = _("Emergency %(ticket)s (%(label)s): please acknowledge and take charge.") % what
-    elif escalation.reason == Reason.FOLLOW_2:
-        text = _("Ticket %(ticket)s (%(label)s) is still not done at the end of the working day.") % what
-    elif escalation.reason == Reason.CLIMB:
-        parent = escalation.parent
-        text = _("Ticket %(ticket)s (%(label)s): the escalation to %(who)s was not acknowledged in time.") % {
-            **what,
-            "who": parent.recipient.display_name if parent else "-",
-        }
-    else:
-        text = _("Ticket %(ticket)s (%(label)s): the %(metric)s time limit (due %(due)s) is breached.") % {
-            **what,
-            "metric": metric_label(timer.metric) if timer else "-",
-            "due": local_time(timer.due_at, ticket.project) if timer else "-",
-        }
-    summary = _summary(ticket)
-    return f"{text} {summary}" if summary else text
-
-
 def _also_tell(ticket, timer):
     # T-13: a breached second follow-up on a ticket not yet done also tells the project manager.
     if timer.metric == FOLLOW_2 and ticket.status not in DONE_STATUSES:
@@ -151,7 +125,6 @@ PROFILE = deadlines.register_profile(
         also_tell=_also_tell,
         label=_label,
         summary=_summary,
-        message=message,
         api_field="ticket",
     )
 )
