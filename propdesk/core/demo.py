@@ -89,6 +89,25 @@ def id_number(rng: random.Random, birth_year: int) -> str:
     return body + check
 
 
+# name → "module:function" (or the function): fn(project) adds an app's own demo
+# records (fee items, meeting rooms, stock items …); idempotent, no activity.
+_BASE: dict[str, object] = {}
+
+
+def register_base(name: str, target) -> None:
+    """Apps add their part of the plain demo (no history) from AppConfig.ready()."""
+    _BASE[name] = target
+
+
+def _resolve(target):
+    if callable(target):
+        return target
+    import importlib
+
+    module, _, func = str(target).partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
 @transaction.atomic
 def seed_demo(stdout=None) -> Project:
     company, _ = Company.objects.get_or_create(name="阳光物业服务有限公司")
@@ -131,6 +150,8 @@ def seed_demo(stdout=None) -> Project:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         ResidentAccount.objects.get_or_create(user=user, defaults={"person": owner})
+    for target in _BASE.values():  # the records each app adds to the demo (API-2.md "Demo data, added")
+        _resolve(target)(project)
     return project
 
 
