@@ -100,7 +100,8 @@ def _clean_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
-def _cell(ws, value: Any, kind: str | None, zone: dt.tzinfo | None):
+def _cell(ws: Any, value: Any, kind: str | None, zone: dt.tzinfo | None) -> Any:
+    """A WriteOnlyCell (openpyxl is untyped: Any), or None for an empty cell."""
     value, number_format = typed_value(value, kind, zone)
     if value is None:
         return None

@@ -14,7 +14,7 @@ every page, export and API answer renders them through `labels.label(code)`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,8 +93,8 @@ def timeline(
     *,
     for_resident: bool = False,
     resident_readable: frozenset[str] = frozenset(),
-    describe=None,
-    actor_name=None,
+    describe: Callable[[Any, dict[str, Any]], Iterable[str]] | None = None,
+    actor_name: Callable[[Any], str] | None = None,
 ) -> list[TimelineRow]:
     """Timeline rows for events (oldest first as given). `describe(event,
     data)` returns extra words for a row (the department dispatched to …);
@@ -133,7 +133,7 @@ def changes_described(data: dict) -> list[str]:
     return out
 
 
-def _user_name(user) -> str:
+def _user_name(user: Any) -> str:
     if user is None:
         return ""
     from django.core.exceptions import ObjectDoesNotExist
