@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import transaction
 from django.db.models import Model, Q
@@ -39,7 +39,7 @@ Guard = Callable[[R], "str | None"]
 class Step:
     action: str
     code: str  # dotted event code, rendered through propdesk.common.history.labels
-    sources: frozenset = frozenset()  # statuses the action may start from
+    sources: frozenset[str] = frozenset()  # statuses the action may start from
     to: str | None = None  # target status; None = unchanged (or decided by `apply`)
     # When the action applies to this record at all (e.g. only complaints are triaged),
     # and the sentence when it does not.
@@ -141,7 +141,7 @@ class Workflow(Generic[R]):
         return listener
 
     def status_of(self, record: R) -> str:
-        return getattr(record, self.status_field)
+        return cast(str, getattr(record, self.status_field))
 
     def refusal(self, record: R, action: str) -> str | None:
         """Why `action` is impossible in the record's current state, or None.

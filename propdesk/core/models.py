@@ -22,7 +22,7 @@ class Company(models.Model):
     class Meta:
         verbose_name = _("company")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -40,7 +40,7 @@ class Project(models.Model):
         ordering = ["code"]
         verbose_name = _("project")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
 
@@ -54,7 +54,7 @@ class Building(models.Model):
         ordering = ["project", "code"]
         constraints = [models.UniqueConstraint(fields=["project", "code"], name="building_code_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name or self.code
 
 
@@ -87,7 +87,7 @@ class Unit(models.Model):
         constraints = [models.UniqueConstraint(fields=["project", "code"], name="unit_code_unique")]
         indexes = [models.Index(fields=["building", "code"], name="unit_building_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.code
 
     @staticmethod
@@ -126,7 +126,7 @@ class Person(models.Model):
             models.Index(fields=["project", "id_number"], name="person_idno_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -182,7 +182,7 @@ class Department(models.Model):
         ordering = ["project", "code"]
         constraints = [models.UniqueConstraint(fields=["project", "code"], name="department_code_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -210,7 +210,7 @@ class Staff(models.Model):
         ordering = ["-rank", "display_name"]
         verbose_name = _("staff member")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.display_name
 
 
@@ -220,7 +220,7 @@ class ResidentAccount(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resident")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="accounts")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user.username} → {self.person}"
 
 
@@ -366,7 +366,7 @@ class Attachment(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["record_type", "record_id", "id"], name="attachment_record_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.original_name or f"attachment {self.pk}"
 
     @property
