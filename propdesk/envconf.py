@@ -4,6 +4,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -103,7 +104,7 @@ def _new_key_file(path: Path) -> str:
     return key
 
 
-def database_from_url(url: str, base_dir) -> dict:
+def database_from_url(url: str, base_dir: Path) -> dict[str, Any]:
     """Translate DATABASE_URL (sqlite:///path or postgres://…) to a Django DATABASES entry."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -130,7 +131,7 @@ def database_from_url(url: str, base_dir) -> dict:
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
 
 
-def sqlite_database(path) -> dict:
+def sqlite_database(path: str | Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),

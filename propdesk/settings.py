@@ -117,7 +117,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # collectstatic fills it; WhiteNoise warns when it is missing
-STATICFILES_DIRS = [BASE_DIR / "propdesk" / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "propdesk" / "static"]
 # Third-party front-end assets installed from the npm registry by `make install`
 # (pinned in package-lock.json); never committed, never loaded from a CDN.
 NODE_MODULES = BASE_DIR / "node_modules"
@@ -138,7 +138,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # `make install` and `serve`), Redis when PROPDESK_CACHE_URL is set.
 _cache_url = env_str("PROPDESK_CACHE_URL", "")
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    CACHES: dict[str, dict[str, object]] = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    }
 elif _cache_url:
     raise ImproperlyConfigured(f"PROPDESK_CACHE_URL={_cache_url!r}: use redis://host:port/db")
 elif TESTING:

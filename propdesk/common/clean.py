@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeVar, cast, overload
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -36,8 +38,10 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 # Area code 0xx/0xxx, 7–8 digits, an optional extension (-123, 转123, #123).
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:(?:-|转|#|ext\.?)\d{1,6})?$")
 
+_D = TypeVar("_D")
 
-def bad_text(value) -> bool:
+
+def bad_text(value: object) -> bool:
     """True for text no field may hold: NUL, or a lone UTF-16 surrogate."""
     return isinstance(value, str) and ("\x00" in value or bool(_SURROGATE.search(value)))
 
@@ -71,13 +75,13 @@ def phone_valid(phone: str) -> bool:
 class Cleaner:
     """Collects field errors; `raise_if_any` raises one BadInput naming them all."""
 
-    def __init__(self, detail: str | None = None):
+    def __init__(self, detail: str | None = None) -> None:
         self.errors: dict[str, list[str]] = {}
         self.detail = detail
 
     # ------------------------------------------------------------ bookkeeping
 
-    def add(self, field: str, message) -> None:
+    def add(self, field: str, message: object) -> None:
         self.errors.setdefault(field, []).append(str(message))
 
     def has(self, field: str) -> bool:
@@ -92,7 +96,7 @@ class Cleaner:
 
     # ------------------------------------------------------------ values
 
-    def text(self, field: str, value, *, max_length: int, required: bool = False, min_length: int = 0) -> str:
+    def text(self, field: str, value: object, *, max_length: int, required: bool = False, min_length: int = 0) -> str:
         text = "" if value is None else str(value).strip()
         if bad_text(text):
             self.add(field, bad_char_message())
@@ -105,7 +109,7 @@ class Cleaner:
             self.add(field, _("At least %(n)d characters.") % {"n": min_length})
         return text
 
-    def code(self, field: str, value, *, max_length: int = 64, required: bool = False) -> str | None:
+    def code(self, field: str, value: object, *, max_length: int = 64, required: bool = False) -> str | None:
         """A code naming a record (project, unit, department, username): None
         when absent; never reaches the database with a bad character."""
         text = "" if value is None else str(value).strip()
@@ -118,7 +122,16 @@ class Cleaner:
             return None
         return text
 
-    def choice(self, field: str, value, choices, *, required: bool = False, default=None):
+    @overload
+    def choice(self, field: str, value: object, choices: Iterable[object], *, required: bool = False) -> str | None: ...
+    @overload
+    def choice(
+        self, field: str, value: object, choices: Iterable[object], *, required: bool = False, default: _D
+    ) -> str | _D: ...
+    def choice(
+        self, field: str, value: object, choices: Iterable[object], *, required: bool = False, default: object = None
+    ) -> object:
+        """One of `choices` (compared as text), stripped; `default` when absent or bad."""
         values = [str(c) for c in choices]
         if value is None or value == "":
             if required:
@@ -129,7 +142,7 @@ class Cleaner:
             return default
         return value.strip()
 
-    def choices(self, field: str, value, choices, *, required: bool = False) -> list[str]:
+    def choices(self, field: str, value: object, choices: Iterable[object], *, required: bool = False) -> list[str]:
         """A list of distinct choices (e.g. a booking's needs)."""
         values = [str(c) for c in choices]
         if value in (None, "", []):
@@ -141,7 +154,7 @@ class Cleaner:
             return []
         return list(dict.fromkeys(value))
 
-    def boolean(self, field: str, value, *, required: bool = False, default: bool | None = None) -> bool | None:
+    def boolean(self, field: str, value: object, *, required: bool = False, default: bool | None = None) -> bool | None:
         if value is None:
             if required:
                 self._required(field)
@@ -154,7 +167,7 @@ class Cleaner:
     def integer(
         self,
         field: str,
-        value,
+        value: object,
         *,
         min_value: int | None = None,
         max_value: int | None = None,
@@ -178,7 +191,7 @@ class Cleaner:
             return default
         return number
 
-    def _range(self, field, lo, hi):
+    def _range(self, field: str, lo: object, hi: object) -> None:
         if lo is not None and hi is not None:
             self.add(field, _("Between %(min)s and %(max)s.") % {"min": lo, "max": hi})
         elif lo is not None:
@@ -189,7 +202,7 @@ class Cleaner:
     def decimal(
         self,
         field: str,
-        value,
+        value: object,
         *,
         places: int = 2,
         min_value: Decimal | None = None,
@@ -213,7 +226,8 @@ class Cleaner:
         except (InvalidOperation, ValueError):
             self.add(field, _("Not an amount."))
             return None
-        if -number.as_tuple().exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
+        exponent = cast(int, number.as_tuple().exponent)  # an int: the number is finite
+        if -exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
             self.add(field, _("At most %(n)d decimal places.") % {"n": places})
             return None
         if positive and number <= 0:
@@ -227,7 +241,7 @@ class Cleaner:
     def money(
         self,
         field: str,
-        value,
+        value: object,
         *,
         required: bool = False,
         positive: bool = False,
@@ -245,7 +259,9 @@ class Cleaner:
             positive=positive,
         )
 
-    def datetime(self, field: str, value, *, zone: str | None = None, required: bool = False) -> dt.datetime | None:
+    def datetime(
+        self, field: str, value: object, *, zone: str | None = None, required: bool = False
+    ) -> dt.datetime | None:
         """An aware datetime in UTC. A naive one is read in `zone` (the
         project's time zone); ISO text is accepted."""
         if value is None or value == "":
@@ -274,7 +290,7 @@ class Cleaner:
             self.add(field, _("The date is out of range."))
             return None
 
-    def date(self, field: str, value, *, required: bool = False) -> dt.date | None:
+    def date(self, field: str, value: object, *, required: bool = False) -> dt.date | None:
         if value is None or value == "":
             if required:
                 self._required(field)
@@ -295,7 +311,7 @@ class Cleaner:
             return None
         return value
 
-    def phone(self, field: str, value, *, required: bool = False) -> str:
+    def phone(self, field: str, value: object, *, required: bool = False) -> str:
         """A callback number: a mainland mobile or a landline with its area code."""
         text = self.text(field, value, max_length=32, required=required)
         if not text or self.has(field):
@@ -305,7 +321,7 @@ class Cleaner:
             self.add(field, _("Not a phone number: use an 11-digit mobile or a landline with its area code."))
         return phone
 
-    def id_number(self, field: str, value, *, id_type: str = "resident_id", required: bool = False) -> str:
+    def id_number(self, field: str, value: object, *, id_type: str = "resident_id", required: bool = False) -> str:
         """An identity document number; a mainland resident ID must pass its checksum."""
         from propdesk.common.ids import resident_id_problem
 
@@ -317,7 +333,7 @@ class Cleaner:
         return text
 
 
-def reject_bad_text(data, path: str = "") -> str | None:
+def reject_bad_text(data: object, path: str = "") -> str | None:
     """The dotted path of the first string in `data` (any JSON value) that no
     field may hold, or None. Used by the request guard for bodies."""
     if isinstance(data, str):

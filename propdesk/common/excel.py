@@ -24,7 +24,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -97,10 +97,11 @@ def typed_value(value: Any, kind: str | None = None, zone: dt.tzinfo | None = No
 
 
 def _clean_text(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return cast(str, ILLEGAL_CHARACTERS_RE.sub("", text))  # openpyxl is untyped
 
 
-def _cell(ws, value: Any, kind: str | None, zone: dt.tzinfo | None):
+def _cell(ws: Any, value: Any, kind: str | None, zone: dt.tzinfo | None) -> Any:
+    """A WriteOnlyCell (openpyxl is untyped: Any), or None for an empty cell."""
     value, number_format = typed_value(value, kind, zone)
     if value is None:
         return None
@@ -135,7 +136,7 @@ def write_sheet(wb: Workbook, sheet: Sheet, *, zone: dt.tzinfo | None = None) ->
 def _letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(index)
+    return cast(str, get_column_letter(index))
 
 
 def workbook_bytes(sheets: Iterable[Sheet], *, zone: dt.tzinfo | None = None) -> bytes:

@@ -14,9 +14,9 @@ every page, export and API answer renders them through `labels.label(code)`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -78,10 +78,10 @@ class TimelineRow:
     actor: str
     text: str = ""  # the note, reason or instruction written with the event
     details: list[str] = field(default_factory=list)
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
-def resident_view(data: dict, *, readable: bool) -> dict:
+def resident_view(data: dict[str, Any], *, readable: bool) -> dict[str, Any]:
     """What a resident may read of an event's data."""
     if readable or not isinstance(data, dict):
         return data
@@ -93,8 +93,8 @@ def timeline(
     *,
     for_resident: bool = False,
     resident_readable: frozenset[str] = frozenset(),
-    describe=None,
-    actor_name=None,
+    describe: Callable[[Any, dict[str, Any]], Iterable[str]] | None = None,
+    actor_name: Callable[[Any], str] | None = None,
 ) -> list[TimelineRow]:
     """Timeline rows for events (oldest first as given). `describe(event,
     data)` returns extra words for a row (the department dispatched to …);
@@ -121,7 +121,7 @@ def timeline(
     return rows
 
 
-def changes_described(data: dict) -> list[str]:
+def changes_described(data: dict[str, Any]) -> list[str]:
     """ "field: old → new" for corrections recorded in data["changes"]."""
     changes = data.get("changes") if isinstance(data, dict) else None
     if not isinstance(changes, dict):
@@ -133,7 +133,7 @@ def changes_described(data: dict) -> list[str]:
     return out
 
 
-def _user_name(user) -> str:
+def _user_name(user: Any) -> str:
     if user is None:
         return ""
     from django.core.exceptions import ObjectDoesNotExist
@@ -143,5 +143,5 @@ def _user_name(user) -> str:
     except ObjectDoesNotExist:  # no staff row (a resident, an admin)
         staff = None
     if staff is not None:
-        return staff.display_name
-    return user.get_full_name() or user.username
+        return cast(str, staff.display_name)
+    return cast(str, user.get_full_name() or user.username)

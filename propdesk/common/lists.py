@@ -32,16 +32,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Choices, Model, Q, QuerySet
+from django.db.models.expressions import BaseExpression
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from propdesk.common import excel
 from propdesk.common.clean import Cleaner, normalise_phone, phone_valid
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+_M = TypeVar("_M", bound=Model)
 
 # PositiveIntegerField's ceiling: a longer run of digits names no record number.
 MAX_NUMBER = 2**31 - 1
@@ -66,7 +72,7 @@ class ListContext:
         return bool(self.phones_in_full)
 
 
-def _all_label():
+def _all_label() -> str:
     return _("all")
 
 
@@ -86,7 +92,7 @@ class Filter:
     def parse(self, c: Cleaner, data: Mapping[str, Any], ctx: ListContext) -> Any:
         raise NotImplementedError
 
-    def apply(self, qs: QuerySet, value: Any, ctx: ListContext) -> QuerySet:
+    def apply(self, qs: QuerySet[_M], value: Any, ctx: ListContext) -> QuerySet[_M]:
         raise NotImplementedError
 
     def form_fields(self, ctx: ListContext) -> dict[str, forms.Field]:
@@ -109,7 +115,15 @@ class Choice(Filter):
     """One of a fixed set of stored values (TextChoices or (value, label) pairs),
     plus pseudo-values standing for a condition."""
 
-    def __init__(self, name: str, label, choices, *, field: str | None = None, pseudo: dict[str, Pseudo] | None = None):
+    def __init__(
+        self,
+        name: str,
+        label: StrOrPromise,
+        choices: type[Choices] | Iterable[tuple[Any, Any]],
+        *,
+        field: str | None = None,
+        pseudo: dict[str, Pseudo] | None = None,
+    ) -> None:
         self.name = name
         self.label = label
         self.field = field or name
@@ -124,19 +138,19 @@ class Choice(Filter):
     def values(self) -> list[str]:
         return [v for v, _label in self.choices] + list(self.pseudo)
 
-    def parse(self, c, data, ctx):
+    def parse(self, c: Cleaner, data: Mapping[str, Any], ctx: ListContext) -> Any:
         return c.choice(self.name, data.get(self.name), self.values())
 
-    def apply(self, qs, value, ctx):
+    def apply(self, qs: QuerySet[_M], value: Any, ctx: ListContext) -> QuerySet[_M]:
         if value in self.pseudo:
             return qs.filter(self.pseudo[value].condition(ctx))
         return qs.filter(**{self.field: value})
 
-    def form_fields(self, ctx):
+    def form_fields(self, ctx: ListContext) -> dict[str, forms.Field]:
         options = [("", _all_label())] + [(v, p.label) for v, p in self.pseudo.items()] + self.choices
         return {self.name: forms.ChoiceField(label=self.label, choices=options, required=False)}
 
-    def api_fields(self):
+    def api_fields(self) -> dict[str, tuple[Any, Any, str]]:
         return {self.name: (str | None, None, f"{self.label}: {', '.join(self.values())}")}
 
 
@@ -146,20 +160,25 @@ class Code(Filter):
     `options(project)` and drops a code that is not among them."""
 
     def __init__(
-        self, name: str, label, lookup: str, *, options: Callable[[Any], Iterable[tuple[str, Any]]] | None = None
-    ):
+        self,
+        name: str,
+        label: StrOrPromise,
+        lookup: str,
+        *,
+        options: Callable[[Any], Iterable[tuple[str, Any]]] | None = None,
+    ) -> None:
         self.name = name
         self.label = label
         self.lookup = lookup
         self.options = options
 
-    def parse(self, c, data, ctx):
+    def parse(self, c: Cleaner, data: Mapping[str, Any], ctx: ListContext) -> Any:
         return c.code(self.name, data.get(self.name))
 
-    def apply(self, qs, value, ctx):
+    def apply(self, qs: QuerySet[_M], value: Any, ctx: ListContext) -> QuerySet[_M]:
         return qs.filter(**{self.lookup: value})
 
-    def form_fields(self, ctx):
+    def form_fields(self, ctx: ListContext) -> dict[str, forms.Field]:
         options = list(self.options(ctx.project)) if self.options and ctx.project is not None else []
         return {self.name: forms.ChoiceField(label=self.label, choices=[("", _all_label())] + options, required=False)}
 
@@ -169,20 +188,22 @@ class DateRange(Filter):
     datetime is compared by its date in the current time zone):
     `<name>_from`, `<name>_to`."""
 
-    def __init__(self, name: str, label, field: str, *, to_label=None, datetime: bool = True):
+    def __init__(
+        self, name: str, label: StrOrPromise, field: str, *, to_label: StrOrPromise | None = None, datetime: bool = True
+    ) -> None:
         self.name = name
         self.label = label
         self.to_label = to_label or pgettext_lazy("date range", "to")
         self.field = f"{field}__date" if datetime else field
 
-    def params(self):
+    def params(self) -> tuple[str, ...]:
         return (f"{self.name}_from", f"{self.name}_to")
 
-    def parse(self, c, data, ctx):
+    def parse(self, c: Cleaner, data: Mapping[str, Any], ctx: ListContext) -> Any:
         start, end = (c.date(p, data.get(p)) for p in self.params())
         return (start, end) if start or end else None
 
-    def apply(self, qs, value, ctx):
+    def apply(self, qs: QuerySet[_M], value: Any, ctx: ListContext) -> QuerySet[_M]:
         start, end = value
         if start:
             qs = qs.filter(**{f"{self.field}__gte": start})
@@ -190,14 +211,14 @@ class DateRange(Filter):
             qs = qs.filter(**{f"{self.field}__lte": end})
         return qs
 
-    def form_fields(self, ctx):
+    def form_fields(self, ctx: ListContext) -> dict[str, forms.Field]:
         start, end = self.params()
         return {
             start: forms.DateField(label=self.label, required=False, widget=forms.DateInput(attrs={"type": "date"})),
             end: forms.DateField(label=self.to_label, required=False, widget=forms.DateInput(attrs={"type": "date"})),
         }
 
-    def api_fields(self):
+    def api_fields(self) -> dict[str, tuple[Any, Any, str]]:
         start, end = self.params()
         return {
             start: (str | None, None, f"{self.label} (2026-12-01)"),
@@ -208,12 +229,12 @@ class DateRange(Filter):
 class Boolean(Filter):
     """A yes/no condition (`overdue=true` keeps rows meeting it, `false` the others)."""
 
-    def __init__(self, name: str, label, condition: Callable[[ListContext], Any]):
+    def __init__(self, name: str, label: StrOrPromise, condition: Callable[[ListContext], Q | BaseExpression]) -> None:
         self.name = name
         self.label = label
         self.condition = condition
 
-    def parse(self, c, data, ctx):
+    def parse(self, c: Cleaner, data: Mapping[str, Any], ctx: ListContext) -> Any:
         raw = data.get(self.name)
         if raw is None or raw == "":
             return None
@@ -227,15 +248,15 @@ class Boolean(Filter):
         c.add(self.name, _("Say true or false."))
         return None
 
-    def apply(self, qs, value, ctx):
+    def apply(self, qs: QuerySet[_M], value: Any, ctx: ListContext) -> QuerySet[_M]:
         condition = self.condition(ctx)
         return qs.filter(condition) if value else qs.exclude(condition)
 
-    def form_fields(self, ctx):
+    def form_fields(self, ctx: ListContext) -> dict[str, forms.Field]:
         options = [("", _all_label()), ("true", _("yes")), ("false", _("no"))]
         return {self.name: forms.ChoiceField(label=self.label, choices=options, required=False)}
 
-    def api_fields(self):
+    def api_fields(self) -> dict[str, tuple[Any, Any, str]]:
         return {self.name: (bool | None, None, str(self.label))}
 
 
@@ -252,9 +273,9 @@ class Search(Filter):
         number: str | None = None,
         phones: Sequence[str] = (),
         name: str = "q",
-        label=None,
+        label: StrOrPromise | None = None,
         max_length: int = 100,
-    ):
+    ) -> None:
         self.name = name
         self.label = label or gettext_lazy("Search")
         self.contains = tuple(contains)
@@ -263,7 +284,7 @@ class Search(Filter):
         self.phones = tuple(phones)
         self.max_length = max_length
 
-    def parse(self, c, data, ctx):
+    def parse(self, c: Cleaner, data: Mapping[str, Any], ctx: ListContext) -> Any:
         text = c.text(self.name, data.get(self.name), max_length=self.max_length)
         return text or None
 
@@ -294,10 +315,10 @@ class Search(Filter):
                 cond |= Q(**{f: whole})
         return cond
 
-    def apply(self, qs, value, ctx):
+    def apply(self, qs: QuerySet[_M], value: Any, ctx: ListContext) -> QuerySet[_M]:
         return qs.filter(self.condition(value, ctx))
 
-    def form_fields(self, ctx):
+    def form_fields(self, ctx: ListContext) -> dict[str, forms.Field]:
         return {
             self.name: forms.CharField(
                 label=self.label, required=False, max_length=self.max_length, widget=forms.TextInput({"type": "search"})
@@ -344,7 +365,7 @@ class Bound:
     errors: dict[str, list[str]]
     sort: Sort
 
-    def apply(self, qs: QuerySet) -> QuerySet:
+    def apply(self, qs: QuerySet[_M]) -> QuerySet[_M]:
         for f in self.spec.filters:
             value = self.values.get(f.name)
             if value is not None:
@@ -416,18 +437,18 @@ class ListSpec:
 
     # ------------------------------------------------------------ export
 
-    def export_rows(self, qs: QuerySet, ctx: ListContext) -> Iterator[list[Any]]:
+    def export_rows(self, qs: QuerySet[Any], ctx: ListContext) -> Iterator[list[Any]]:
         for row in qs:
             yield [col.value(row, ctx) for col in self.columns]
 
-    def export_queryset(self, bound: Bound, qs: QuerySet) -> QuerySet:
+    def export_queryset(self, bound: Bound, qs: QuerySet[_M]) -> QuerySet[_M]:
         """Exactly the filtered rows, in the list's order, at most `export_limit`."""
         qs = bound.apply(qs)
         if self.related:
             qs = qs.select_related(*self.related)
         return qs.order_by(*bound.order)[: self.export_limit]
 
-    def export_sheet(self, bound: Bound, qs: QuerySet) -> excel.Sheet:
+    def export_sheet(self, bound: Bound, qs: QuerySet[Any]) -> excel.Sheet:
         rows = self.export_rows(self.export_queryset(bound, qs), bound.ctx)
         return excel.Sheet(
             title=str(self.sheet),
@@ -462,7 +483,7 @@ class ListForm(forms.Form):
         only: Iterable[str] | None = None,
         defaults: Mapping[str, Any] | None = None,
         sort: bool = True,
-    ):
+    ) -> None:
         super().__init__(data or None, initial=dict(defaults or {}))
         self.spec = spec
         self.ctx = ctx
@@ -478,11 +499,13 @@ class ListForm(forms.Form):
         for f in spec.subset(self.only):
             value = self.bound.values.get(f.name)
             if isinstance(f, Code) and value is not None:
-                offered = {str(v) for v, _label in self.fields[f.name].choices}
+                # Code.form_fields made a ChoiceField; Django keeps its choices as (value, label) pairs.
+                field_choices = cast(list[tuple[Any, Any]], cast(forms.ChoiceField, self.fields[f.name]).choices)
+                offered = {str(v) for v, _label in field_choices}
                 if value not in offered:
                     self.bound.drop(f.name, _("Choose one of the listed values."))
 
-    def full_clean(self):
+    def full_clean(self) -> None:
         self._errors = ErrorDict()
         self.cleaned_data = dict(self.bound.values)
         for name, messages in self.bound.errors.items():

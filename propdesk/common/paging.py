@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from propdesk.common.clean import bad_text
 from propdesk.common.errors import BadInput
 
 MAX_LIMIT = 200
+
+_M = TypeVar("_M", bound=Model)
+_T = TypeVar("_T")  # the rows of the queryset (its model, unless annotated otherwise)
 
 
 def _bad_cursor() -> BadInput:
@@ -39,7 +42,9 @@ def decode_cursor(cursor: str) -> list[Any]:
     return values
 
 
-def keyset_page(qs, *, order: tuple[str, ...] = ("-id",), cursor: str | None = None, limit: int = 50):
+def keyset_page(
+    qs: QuerySet[_M, _T], *, order: tuple[str, ...] = ("-id",), cursor: str | None = None, limit: int = 50
+) -> tuple[list[_T], str | None]:
     """One page of `qs` ordered by `order` (the last field must be unique, e.g.
     id), continuing after `cursor`. Returns (rows, next_cursor)."""
     try:
@@ -64,14 +69,14 @@ def keyset_page(qs, *, order: tuple[str, ...] = ("-id",), cursor: str | None = N
         except (ValueError, TypeError, ValidationError):  # e.g. a date that does not exist: 9999-99-99
             raise _bad_cursor() from None
     rows = list(qs[: limit + 1])
-    next_cursor = None
+    next_cursor: str | None = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor([cursor_value(rows[-1], f.lstrip("-")) for f in order])
     return rows, next_cursor
 
 
-def cursor_value(obj, dotted: str):
+def cursor_value(obj: object, dotted: str) -> Any:
     value = obj
     for part in dotted.split("__"):
         value = getattr(value, part)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -28,25 +28,27 @@ from propdesk.common.rights import Actor
 
 MAX_ID = 2**63 - 1
 
+M = TypeVar("M", bound=Model)
+
 
 @dataclass(frozen=True)
-class RecordType:
-    model: type[Model]
+class RecordType(Generic[M]):
+    model: type[M]
     label: Any  # lazy translated noun: "service request", "visitor"
     # Actor -> Q restricting the model's rows to those the actor may see; None = nothing.
     visible: Callable[[Actor], Q | None]
-    url: Callable[[Any], str] = field(default=lambda record: "")
+    url: Callable[[M], str] = field(default=lambda record: "")
     # How staff name the record ("DEMO-4"); shown in notifications and lists.
-    title: Callable[[Any], str] = field(default=str)
+    title: Callable[[M], str] = field(default=str)
     # The project a record belongs to (for deadlines, numbering, the calendar).
-    project_of: Callable[[Any], Any] = field(default=lambda record: record.project)
-    resident_url: Callable[[Any], str] | None = None
+    project_of: Callable[[M], Any] = field(default=lambda record: record.project)
+    resident_url: Callable[[M], str] | None = None
 
     @property
     def key(self) -> str:
         return self.model._meta.label_lower
 
-    def queryset(self, actor: Actor, qs: QuerySet | None = None) -> QuerySet:
+    def queryset(self, actor: Actor, qs: QuerySet[M] | None = None) -> QuerySet[M]:
         """Rows of this type the actor may see (optionally narrowing `qs`)."""
         base = self.model._default_manager.all() if qs is None else qs
         condition = self.visible(actor)
@@ -54,7 +56,7 @@ class RecordType:
             return base.none()
         return base.filter(condition)
 
-    def get(self, actor: Actor, pk, qs: QuerySet | None = None):
+    def get(self, actor: Actor, pk: int | str, qs: QuerySet[M] | None = None) -> M:
         """The record if the actor may see it, else NotFound (whether it exists or not)."""
         try:
             number = int(pk)
@@ -65,22 +67,22 @@ class RecordType:
             raise NotFound(_("No such %(what)s.") % {"what": self.label})
         return record
 
-    def link_for(self, actor: Actor, record) -> str:
+    def link_for(self, actor: Actor, record: M) -> str:
         """Where this actor opens the record: residents have their own pages."""
         if actor.is_resident and self.resident_url is not None:
             return self.resident_url(record)
         return self.url(record)
 
 
-_REGISTRY: dict[str, RecordType] = {}
+_REGISTRY: dict[str, RecordType[Any]] = {}
 
 
-def register(record_type: RecordType) -> RecordType:
+def register(record_type: RecordType[M]) -> RecordType[M]:
     _REGISTRY[record_type.key] = record_type
     return record_type
 
 
-def get(key_or_model) -> RecordType:
+def get(key_or_model: str | type[Model]) -> RecordType[Any]:
     key = key_or_model if isinstance(key_or_model, str) else key_or_model._meta.label_lower
     try:
         return _REGISTRY[key]
@@ -88,9 +90,9 @@ def get(key_or_model) -> RecordType:
         raise LookupError(f"record type {key!r} is not registered") from None
 
 
-def of(record) -> RecordType:
+def of(record: Model) -> RecordType[Any]:
     return get(type(record)._meta.label_lower)
 
 
-def all_types() -> list[RecordType]:
+def all_types() -> list[RecordType[Any]]:
     return list(_REGISTRY.values())

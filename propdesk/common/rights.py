@@ -19,11 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.utils.translation import gettext as _
 
 from propdesk.common.errors import Forbidden
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 # The ranks of DOMAIN §0 (core.models.Rank uses the same numbers).
 STAFF, SUPERVISOR, MANAGER_RANK, DEPUTY_GM, GM = 10, 20, 30, 40, 50
@@ -156,7 +160,11 @@ def set_actor_resolver(resolver: Callable[[Any], Actor]) -> None:
     _resolver = resolver
 
 
-def as_actor(who) -> Actor:
+# Whom services act for: an Actor, a Django user (request.user) or None (nobody).
+Who: TypeAlias = "Actor | AbstractBaseUser | AnonymousUser | None"
+
+
+def as_actor(who: Who) -> Actor:
     """An Actor from an Actor or a Django user (or None: nobody)."""
     if isinstance(who, Actor):
         return who

@@ -16,26 +16,30 @@ change the row, saves it, writes the event and calls the listeners."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import transaction
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.common.errors import Conflict, Forbidden, NotFound
 from propdesk.common.records import MAX_ID
-from propdesk.common.rights import Actor, Rights, as_actor
+from propdesk.common.rights import Actor, Rights, Who, as_actor
 
-Guard = Callable[[Any], "str | None"]
+R = TypeVar("R", bound=Model)
+# Why an action is impossible for this record now (a sentence), or None.
+Guard = Callable[[R], "str | None"]
 
 
 @dataclass(frozen=True)
 class Step:
     action: str
     code: str  # dotted event code, rendered through propdesk.common.history.labels
-    sources: frozenset = frozenset()  # statuses the action may start from
+    sources: frozenset[str] = frozenset()  # statuses the action may start from
     to: str | None = None  # target status; None = unchanged (or decided by `apply`)
     # When the action applies to this record at all (e.g. only complaints are triaged),
     # and the sentence when it does not.
@@ -44,46 +48,75 @@ class Step:
 
 
 @dataclass
-class Change:
+class Change(Generic[R]):
     """What one run did; listeners receive it inside the transaction."""
 
-    record: Any
+    record: R
     action: str
     step: Step
     actor: Actor
-    at: Any
-    data: dict
+    at: dt.datetime
+    data: dict[str, Any]
     old_status: str | None
     new_status: str | None
-    event: Any = None
+    event: Model | None = None
 
     @property
-    def user(self):
+    def user(self) -> Any:
         return self.actor.user
 
 
-Listener = Callable[[Change], None]
+Listener = Callable[[Change[R]], None]
 
 
-@dataclass
-class Workflow:
-    model: type
-    event_model: type
+@dataclass(init=False)
+class Workflow(Generic[R]):
+    """The steps, rights, guards and listeners of one record type `R`."""
+
+    model: type[R]
+    event_model: type[Model]
     record_field: str  # the event model's FK to the record ("ticket")
-    steps: Iterable[Step]
+    steps: dict[str, Step]  # by action, in declaration order
     rights: Rights
-    visible: Callable[[Actor], Any]  # the record type's one visibility filter (Q or None)
-    noun: Any = None  # "ticket", "visitor": used in sentences
-    status_field: str = "status"
-    guards: Mapping[str, Guard] = field(default_factory=dict)
+    visible: Callable[[Actor], Q | None]  # the record type's one visibility filter
+    noun: Any  # "ticket", "visitor" (lazy): used in sentences
+    status_field: str
+    guards: Mapping[str, Guard[R]]
     # (action, status) → sentence, for the refusals worth a specific explanation.
-    state_sentences: Mapping[tuple[str, str], Any] = field(default_factory=dict)
-    action_labels: Mapping[str, Any] = field(default_factory=dict)
-    listeners: list[Listener] = field(default_factory=list)
-    forbidden: Any = None  # the sentence of a refusal for lack of rights
+    state_sentences: Mapping[tuple[str, str], Any]
+    action_labels: Mapping[str, Any]
+    listeners: list[Listener[R]]
+    forbidden: Any  # the sentence of a refusal for lack of rights
 
-    def __post_init__(self):
-        self.steps = {step.action: step for step in self.steps}
+    def __init__(
+        self,
+        model: type[R],
+        event_model: type[Model],
+        record_field: str,
+        steps: Iterable[Step],
+        rights: Rights,
+        visible: Callable[[Actor], Q | None],
+        noun: Any = None,
+        status_field: str = "status",
+        guards: Mapping[str, Guard[R]] | None = None,
+        state_sentences: Mapping[tuple[str, str], Any] | None = None,
+        action_labels: Mapping[str, Any] | None = None,
+        listeners: list[Listener[R]] | None = None,
+        forbidden: Any = None,
+    ) -> None:
+        self.model = model
+        self.event_model = event_model
+        self.record_field = record_field
+        self.steps = {step.action: step for step in steps}
+        self.rights = rights
+        self.visible = visible
+        self.noun = noun
+        self.status_field = status_field
+        self.guards = {} if guards is None else guards
+        self.state_sentences = {} if state_sentences is None else state_sentences
+        self.action_labels = {} if action_labels is None else action_labels
+        self.listeners = [] if listeners is None else listeners
+        self.forbidden = forbidden
 
     # ------------------------------------------------------------ reading the table
 
@@ -102,15 +135,15 @@ class Workflow:
         label = self.action_labels.get(action)
         return str(label) if label is not None else action
 
-    def listen(self, listener: Listener) -> Listener:
+    def listen(self, listener: Listener[R]) -> Listener[R]:
         if listener not in self.listeners:
             self.listeners.append(listener)
         return listener
 
-    def status_of(self, record) -> str:
-        return getattr(record, self.status_field)
+    def status_of(self, record: R) -> str:
+        return cast(str, getattr(record, self.status_field))
 
-    def refusal(self, record, action: str) -> str | None:
+    def refusal(self, record: R, action: str) -> str | None:
         """Why `action` is impossible in the record's current state, or None.
         Rights are not considered here (see `allowed`)."""
         step = self.steps[action]
@@ -130,10 +163,10 @@ class Workflow:
         guard = self.guards.get(action)
         return guard(record) if guard is not None else None
 
-    def may(self, actor, action: str, record) -> bool:
+    def may(self, actor: Who, action: str, record: R | None) -> bool:
         return self.rights.may(as_actor(actor), action, record)
 
-    def allowed(self, actor, record, actions: Iterable[str] | None = None) -> list[str]:
+    def allowed(self, actor: Who, record: R, actions: Iterable[str] | None = None) -> list[str]:
         """The actions `actor` may take on `record` now (for buttons)."""
         actor = as_actor(actor)
         return [
@@ -142,7 +175,7 @@ class Workflow:
             if self.rights.may(actor, a, record) and self.refusal(record, a) is None
         ]
 
-    def check_rights(self, actor, action: str, record) -> None:
+    def check_rights(self, actor: Who, action: str, record: R | None) -> None:
         self.rights.check(as_actor(actor), action, record, sentence=self._forbidden())
 
     def _forbidden(self) -> str:
@@ -153,10 +186,10 @@ class Workflow:
 
     # ------------------------------------------------------------ writing
 
-    def lock(self, actor, record_or_pk):
+    def lock(self, actor: Who, record_or_pk: R | int | str) -> R:
         """The row locked FOR UPDATE if `actor` may see it; NotFound otherwise.
         Must run inside a transaction."""
-        pk = getattr(record_or_pk, "pk", record_or_pk)
+        pk: Any = getattr(record_or_pk, "pk", record_or_pk)  # a record or its primary key (text from a URL)
         try:
             pk = int(pk)
         except (TypeError, ValueError):
@@ -172,12 +205,12 @@ class Workflow:
     def run(
         self,
         *,
-        record,
-        actor,
+        record: R | int | str,
+        actor: Who,
         action: str,
-        data: dict | None = None,
-        apply: Callable[[Any, Any], str | None] | None = None,
-    ):
+        data: dict[str, Any] | None = None,
+        apply: Callable[[R, dt.datetime], str | None] | None = None,
+    ) -> R:
         """Run `action` on `record` as `actor`. `apply(locked, now)` changes the
         locked row and may return the target status when it depends on the
         request; otherwise the step's target (or no change) holds."""
@@ -205,7 +238,16 @@ class Workflow:
             self.record_event(record=locked, actor=actor, action=action, at=now, data=event_data, old_status=old)
         return locked
 
-    def record_event(self, *, record, actor, action: str, at, data: dict, old_status: str | None = None):
+    def record_event(
+        self,
+        *,
+        record: R,
+        actor: Who,
+        action: str,
+        at: dt.datetime,
+        data: dict[str, Any],
+        old_status: str | None = None,
+    ) -> Model:
         """Write the append-only event and call the listeners (inside the
         caller's transaction). Creation services call this after creating the row."""
         actor = as_actor(actor)

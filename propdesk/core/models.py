@@ -4,12 +4,16 @@ business calendar and the append-only audit trail."""
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class Company(models.Model):
@@ -18,7 +22,7 @@ class Company(models.Model):
     class Meta:
         verbose_name = _("company")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -36,7 +40,7 @@ class Project(models.Model):
         ordering = ["code"]
         verbose_name = _("project")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
 
@@ -50,7 +54,7 @@ class Building(models.Model):
         ordering = ["project", "code"]
         constraints = [models.UniqueConstraint(fields=["project", "code"], name="building_code_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name or self.code
 
 
@@ -83,7 +87,7 @@ class Unit(models.Model):
         constraints = [models.UniqueConstraint(fields=["project", "code"], name="unit_code_unique")]
         indexes = [models.Index(fields=["building", "code"], name="unit_building_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.code
 
     @staticmethod
@@ -122,7 +126,7 @@ class Person(models.Model):
             models.Index(fields=["project", "id_number"], name="person_idno_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -178,7 +182,7 @@ class Department(models.Model):
         ordering = ["project", "code"]
         constraints = [models.UniqueConstraint(fields=["project", "code"], name="department_code_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -206,7 +210,7 @@ class Staff(models.Model):
         ordering = ["-rank", "display_name"]
         verbose_name = _("staff member")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.display_name
 
 
@@ -216,7 +220,7 @@ class ResidentAccount(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resident")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="accounts")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user.username} → {self.person}"
 
 
@@ -233,7 +237,7 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user) -> str:
+    def issue(cls, user: "AbstractBaseUser") -> str:
         raw = secrets.token_urlsafe(32)
         cls.objects.create(user=user, digest=cls.digest_of(raw))
         return raw
@@ -362,7 +366,7 @@ class Attachment(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["record_type", "record_id", "id"], name="attachment_record_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.original_name or f"attachment {self.pk}"
 
     @property
