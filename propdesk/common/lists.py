@@ -157,7 +157,8 @@ class Choice(Filter):
 class Code(Filter):
     """A record named by its code (`department=gongcheng`). The API takes any
     code (an unknown one matches nothing); the page offers the project's
-    `options(project)` and drops a code that is not among them."""
+    `options(project)` and drops a code that is not among them, or, without
+    options, takes the code as typed (`unit=1-1-101`)."""
 
     def __init__(
         self,
@@ -179,7 +180,9 @@ class Code(Filter):
         return qs.filter(**{self.lookup: value})
 
     def form_fields(self, ctx: ListContext) -> dict[str, forms.Field]:
-        options = list(self.options(ctx.project)) if self.options and ctx.project is not None else []
+        if self.options is None:
+            return {self.name: forms.CharField(label=self.label, max_length=64, required=False)}
+        options = list(self.options(ctx.project)) if ctx.project is not None else []
         return {self.name: forms.ChoiceField(label=self.label, choices=[("", _all_label())] + options, required=False)}
 
 
@@ -498,7 +501,7 @@ class ListForm(forms.Form):
         self.bound = spec.bind(data or {}, ctx, strict=False, only=self.only, defaults=self.defaults)
         for f in spec.subset(self.only):
             value = self.bound.values.get(f.name)
-            if isinstance(f, Code) and value is not None:
+            if isinstance(f, Code) and f.options is not None and value is not None:
                 # Code.form_fields made a ChoiceField; Django keeps its choices as (value, label) pairs.
                 field_choices = cast(list[tuple[Any, Any]], cast(forms.ChoiceField, self.fields[f.name]).choices)
                 offered = {str(v) for v, _label in field_choices}

@@ -24,7 +24,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from propdesk.common.errors import NotFound
-from propdesk.common.rights import Actor
+from propdesk.common.rights import Actor, Who, as_actor
 
 MAX_ID = 2**63 - 1
 
@@ -43,20 +43,24 @@ class RecordType(Generic[M]):
     # The project a record belongs to (for deadlines, numbering, the calendar).
     project_of: Callable[[M], Any] = field(default=lambda record: record.project)
     resident_url: Callable[[M], str] | None = None
+    # The field naming the unit a record belongs to ("unit"): the unit page
+    # lists such records, linking to `list_url` filtered by `?unit=<code>`.
+    unit_field: str | None = None
+    list_url: Callable[[], str] | None = None
 
     @property
     def key(self) -> str:
         return self.model._meta.label_lower
 
-    def queryset(self, actor: Actor, qs: QuerySet[M] | None = None) -> QuerySet[M]:
-        """Rows of this type the actor may see (optionally narrowing `qs`)."""
+    def queryset(self, actor: Who, qs: QuerySet[M] | None = None) -> QuerySet[M]:
+        """Rows of this type the actor (an Actor or a user) may see, optionally narrowing `qs`."""
         base = self.model._default_manager.all() if qs is None else qs
-        condition = self.visible(actor)
+        condition = self.visible(as_actor(actor))
         if condition is None:
             return base.none()
         return base.filter(condition)
 
-    def get(self, actor: Actor, pk: int | str, qs: QuerySet[M] | None = None) -> M:
+    def get(self, actor: Who, pk: int | str, qs: QuerySet[M] | None = None) -> M:
         """The record if the actor may see it, else NotFound (whether it exists or not)."""
         try:
             number = int(pk)
@@ -67,9 +71,9 @@ class RecordType(Generic[M]):
             raise NotFound(_("No such %(what)s.") % {"what": self.label})
         return record
 
-    def link_for(self, actor: Actor, record: M) -> str:
+    def link_for(self, actor: Who, record: M) -> str:
         """Where this actor opens the record: residents have their own pages."""
-        if actor.is_resident and self.resident_url is not None:
+        if as_actor(actor).is_resident and self.resident_url is not None:
             return self.resident_url(record)
         return self.url(record)
 

@@ -4,7 +4,6 @@ who may see what is asked of core.permissions."""
 
 import datetime as dt
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -243,6 +242,24 @@ def _audit_rows(object_type: str, pk: int, model):
     return rows
 
 
+def _unit_record_links(user, unit) -> list[tuple[str, str]]:
+    """(label, URL of its list filtered to this unit) for every record type that
+    belongs to units and has records of this unit the user may see: the unit
+    page names no app (propdesk.common.records)."""
+    from django.utils.http import urlencode
+
+    from propdesk.common import records
+
+    links = []
+    for record_type in records.all_types():
+        if not record_type.unit_field or record_type.list_url is None:
+            continue
+        qs = record_type.queryset(user).filter(**{record_type.unit_field: unit})
+        if qs.exists():
+            links.append((str(record_type.label), f"{record_type.list_url()}?{urlencode({'unit': unit.code})}"))
+    return links
+
+
 @login_required
 def unit_detail(request, pk: int):
     """Staff of the unit's project see everything; a resident sees only a unit
@@ -268,8 +285,7 @@ def unit_detail(request, pk: int):
     context = {"unit": unit, "now": now, "before": before if staff else [], "staff_view": staff}
     if staff:
         context["history"] = _audit_rows("core.unit", unit.pk, Unit)
-        if apps.is_installed("propdesk.tickets"):
-            context["has_tickets"] = unit.tickets.exists()
+        context["record_links"] = _unit_record_links(user, unit)
     return render(request, "core/unit_detail.html", context)
 
 

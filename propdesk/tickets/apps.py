@@ -24,6 +24,8 @@ class TicketsConfig(AppConfig):
                 url=lambda t: reverse("tickets:detail", args=[t.pk]),
                 resident_url=lambda t: reverse("tickets:mine_detail", args=[t.pk]),
                 title=lambda t: f"{t.project.code}-{t.number}",
+                unit_field="unit",
+                list_url=lambda: reverse("tickets:list"),
             )
         )
 

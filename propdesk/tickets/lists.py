@@ -84,6 +84,7 @@ TICKET_LIST = ListSpec(
         ),
         Code("department", _("Department"), "department__code", options=_departments),
         Code("building", _("Building"), "unit__building__code", options=_buildings),
+        Code("unit", _("Unit"), "unit__code"),  # the unit page links here with ?unit=<code>
         Choice("category", _("Category"), Category),
         DateRange("date", _("Registered from"), "created_at"),
         Boolean("overdue", _("Overdue"), _overdue),

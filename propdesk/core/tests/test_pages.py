@@ -471,3 +471,30 @@ def test_login_survives_bad_usernames(demo, username):
 @pytest.mark.parametrize("code", ["", "\x00", "DEMO\x00", "x" * 500])
 def test_project_switcher_survives_bad_codes(demo, code):
     assert logged_in("kefu").post("/project/", {"project": code}).status_code == 404
+
+
+def test_unit_page_links_to_the_units_own_service_requests(demo):
+    """Issue 7: the unit page's "service requests" link lists that unit's
+    tickets only (it listed every ticket), and the page names no app."""
+    from propdesk.tickets import services as ticket_services
+
+    kefu = Staff.objects.get(user__username="kefu").user
+    mine = Unit.objects.get(project=demo, code="1-1-101")
+    other = Unit.objects.get(project=demo, code="2-1-101")
+    for unit, text_ in ((mine, "本户漏水"), (other, "别户漏水")):
+        ticket_services.ticket_create(
+            project=demo,
+            actor=kefu,
+            kind="repair",
+            unit=unit,
+            description=text_,
+            reporter_name="张三",
+            reporter_phone="13800000000",
+        )
+    client = logged_in("kefu")
+    page = text(client.get(f"/units/{mine.pk}/"))
+    assert 'href="/tickets/?unit=1-1-101"' in page
+    listed = text(client.get("/tickets/", {"unit": "1-1-101"}))
+    assert "本户漏水" in listed and "别户漏水" not in listed
+    empty = Unit.objects.get(project=demo, code="3-1-501")  # a vacant unit: no link at all
+    assert "/tickets/?unit=" not in text(client.get(f"/units/{empty.pk}/"))
