@@ -8,25 +8,14 @@ once, because a slow run can overlap the next one on another machine."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+
+from propdesk.web.registry import Job  # noqa: F401 (scheduler.Job, as apps and Celery name it)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    every_seconds: int
-    target: str  # "module:function"
-
-    def run(self):
-        module, _, func = self.target.partition(":")
-        return getattr(importlib.import_module(module), func)()
 
 
 class RegisteredJobs(Sequence):

@@ -5,7 +5,9 @@ open status)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -26,7 +28,7 @@ from propdesk.common.lists import (
 from propdesk.core.models import Building, Department
 from propdesk.core.permissions import mask_phone, sees_personal_data
 from propdesk.tickets import workflow
-from propdesk.tickets.models import Category, Kind, Severity, Status
+from propdesk.tickets.models import Category, Kind, Severity, Status, Ticket
 
 
 def _departments(project):
@@ -43,10 +45,19 @@ def _open(ctx: ListContext) -> Q:
 
 
 def _overdue(ctx: ListContext):
-    # selectors reads the deadline tables and itself builds on this spec (board_filter).
-    from propdesk.tickets.selectors import overdue_condition
-
     return overdue_condition()
+
+
+def overdue_condition(now=None) -> Exists:
+    """A timer breached, or running past its due time (before the sweeper ran)."""
+    from propdesk.sla.models import Timer  # the deadline tables (sla is below tickets)
+
+    now = now or timezone.now()
+    return Exists(
+        Timer.objects.filter(content_type=ContentType.objects.get_for_model(Ticket), record_id=OuterRef("pk")).filter(
+            Q(state="breached") | Q(state="running", due_at__lt=now)
+        )
+    )
 
 
 def context(request_or_user, project=None) -> ListContext:

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from propdesk.common.rights import Actor
-from propdesk.scheduler import Job
 
 STAFF = "staff"  # the staff shell: search, project switcher, work pages
 RESIDENT = "resident"  # the residents' portal
@@ -41,6 +40,22 @@ Predicate = Callable[[Actor], bool]
 
 def everyone(actor: Actor) -> bool:
     return True
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: `target` ("module:function") every `every_seconds`,
+    run by propdesk.scheduler (in-process) or Celery beat."""
+
+    name: str
+    every_seconds: int
+    target: str  # "module:function"
+
+    def run(self) -> object:
+        import importlib
+
+        module, _, func = self.target.partition(":")
+        return getattr(importlib.import_module(module), func)()
 
 
 @dataclass(frozen=True)
